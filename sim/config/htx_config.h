@@ -1,0 +1,133 @@
+/* htx_config.h — the resolved run configuration as plain C structs.
+ *
+ * A run config (libconfig, see configs/runs/) has four top-level groups:
+ *   card     — the hardware: chips, chip micro-architecture, memory, links, host
+ *   model    — a model name/path (string, resolved in configs/models/) or an inline group
+ *   workload — what is decoded: batch, context, steps, number formats
+ *   sim      — simulator options: seed, fidelity switches, output
+ * Every key is declared once in the schema tables (config_schema.c) with its
+ * type, range, unit, default (or "required") and description; loading rejects
+ * unknown keys, wrong types and out-of-range values with file:line: key.
+ * Units are in the field names (_bytes, _ps, _ns, _mhz, _gbps, _mtps, _w).
+ */
+#ifndef HTX_CONFIG_H
+#define HTX_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include "htx_err.h"
+#include "htx_model.h"
+#include "htx_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HTX_NAME_MAX 64
+#define HTX_PATH_MAX 512
+#define HTX_MAX_CHIPS 1024
+
+typedef enum { HTX_TOPO_RING = 0, HTX_TOPO_FULL_MESH, HTX_TOPO_SWITCH, HTX_TOPO_COUNT } htx_topology;
+
+/* Chip micro-architecture (one chip; all chips of a card are identical). */
+typedef struct {
+    double clock_mhz;            /* core clock                                       */
+    int mac_rows;                /* matrix unit: rows × cols multiply-accumulators    */
+    int mac_cols;
+    int mac_pipeline_depth;      /* cycles from operand in to result out             */
+    int vector_lanes;            /* vector unit elements per cycle                   */
+    uint64_t sram_bytes;         /* on-chip scratchpad capacity                      */
+    int sram_banks;
+    int dma_engines;
+    int dma_outstanding;         /* outstanding memory requests per DMA engine       */
+    uint32_t dma_burst_bytes;    /* bytes per memory request                         */
+    uint32_t weight_tile_bytes;  /* weight-streaming tile (double-buffered in SRAM)  */
+} htx_chip_cfg;
+
+/* Memory attached to one chip. Timing parameters come from the spec file. */
+typedef struct {
+    char spec[HTX_PATH_MAX];     /* name in configs/memory/ or a path to a .cfg      */
+    char spec_path[HTX_PATH_MAX];/* resolved path (filled by the loader)             */
+    int channels;                /* independent channels per chip                    */
+    uint64_t capacity_bytes;     /* installed capacity per chip                      */
+    uint32_t interleave_bytes;   /* address interleave granule across channels       */
+    double controller_latency_ns;/* controller + PHY pipeline, each direction summed */
+} htx_memory_cfg;
+
+/* Chip-to-chip links. */
+typedef struct {
+    htx_topology topology;
+    int lanes;                   /* lanes per link per direction                     */
+    double lane_gbps;            /* raw signalling rate per lane                     */
+    double encoding_efficiency;  /* payload bits / line bits (e.g. 128b/130b)        */
+    double hop_latency_ns;       /* per-hop latency (PHY + switch/router)            */
+} htx_link_cfg;
+
+/* Host link (PCIe). */
+typedef struct {
+    int pcie_gen;                /* 3..6                                             */
+    int lanes;                   /* 1..16                                            */
+    double latency_ns;           /* one-way latency                                  */
+} htx_host_cfg;
+
+typedef struct {
+    char name[HTX_NAME_MAX];
+    int chips;
+    htx_chip_cfg chip;
+    htx_memory_cfg memory;
+    htx_link_cfg link;
+    htx_host_cfg host;
+} htx_card_cfg;
+
+/* What is decoded. */
+typedef struct {
+    int batch;                   /* sequences decoded together                       */
+    int context;                 /* context length (tokens) at the first step        */
+    int steps;                   /* decode steps to simulate                         */
+    htx_format weight_format;
+    unsigned weight_group;       /* int4 group size: 32, 64 or 128                   */
+    htx_format kv_format;
+    htx_format act_format;
+} htx_workload_cfg;
+
+typedef enum { HTX_MODE_TIMING = 0, HTX_MODE_FUNCTIONAL, HTX_MODE_COUNT } htx_sim_mode;
+
+typedef struct {
+    uint64_t seed;
+    htx_sim_mode mode;
+    char out[HTX_PATH_MAX];      /* result file; "" = results/<run name>.h5          */
+    double power_bin_us;         /* width of power-trace bins                        */
+} htx_sim_cfg;
+
+typedef struct {
+    char name[HTX_NAME_MAX];     /* run name (defaults to the run file's base name)  */
+    char path[HTX_PATH_MAX];     /* top-level file as given                          */
+    htx_card_cfg card;
+    htx_model model;
+    htx_workload_cfg workload;
+    htx_sim_cfg sim;
+    char *resolved_text;         /* the whole resolved config as libconfig text,
+                                    overrides applied, referenced files inlined     */
+    char *overrides_text;        /* the --set arguments, one per line               */
+} htx_run_cfg;
+
+/* Load `path`, apply `n_overrides` strings of the form "key.path=value"
+ * (value in libconfig syntax; strings may be unquoted), validate everything.
+ * On error fills err (file, line, key, expected form) and leaves *out freed. */
+htx_status htx_run_cfg_load(const char *path, const char *const *overrides, int n_overrides,
+                            htx_run_cfg *out, htx_err *err);
+void htx_run_cfg_free(htx_run_cfg *cfg);
+
+/* Load a model description file (top-level group `model`), or a model name
+ * resolved in the configs/models/ search path. */
+htx_status htx_model_load(const char *name_or_path, htx_model *out, htx_err *err);
+
+/* Print every known key with type, unit, range/default and description
+ * (for `htxsim --help-config`). */
+void htx_config_print_keys(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
