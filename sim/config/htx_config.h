@@ -89,6 +89,12 @@ typedef struct {
     unsigned weight_group;       /* int4 group size: 32, 64 or 128                   */
     htx_format kv_format;
     htx_format act_format;
+    /* functional mode (sim.mode = "functional"): weights and tokenizer of a
+     * llama2.c model, paths relative to the run file's directory */
+    char checkpoint[HTX_PATH_MAX];
+    char tokenizer[HTX_PATH_MAX];
+    bool teacher_forcing;        /* feed the reference's tokens instead of the card's own */
+    int start_token;             /* first input token of every sequence (llama2.c BOS = 1) */
 } htx_workload_cfg;
 
 typedef enum { HTX_MODE_TIMING = 0, HTX_MODE_FUNCTIONAL, HTX_MODE_COUNT } htx_sim_mode;

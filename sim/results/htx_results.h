@@ -21,8 +21,20 @@ extern "C" {
 
 typedef struct htx_results htx_results; /* opaque */
 
-/* Create "<final_path>.partial" (parent directories are created). */
+/* Create "<final_path>.partial" (parent directories are created; an old
+ * partial file is truncated).  Turns HDF5's automatic error printing off for
+ * the calling thread: HDF5 errors are returned as htx_err whose msg carries
+ * the error stack's text.  Errors: HTX_E_IO naming the path that cannot be
+ * created, HTX_E_INVAL for an empty path. */
 htx_status htx_results_open(const char *final_path, htx_results **out, htx_err *err);
+/* "<final_path>.partial", the name the file has until commit. */
+const char *htx_results_partial_path(const htx_results *r);
+
+/* Conventions for every writer below: paths are absolute, '/'-separated, with
+ * non-empty components; a dataset is written once (writing it again is
+ * HTX_E_INVAL naming the path); all text (units, descriptions, strings,
+ * attribute names) must be UTF-8 (else HTX_E_INVAL with the byte offset).
+ * Stored types: f64 = IEEE little-endian double, i64 = little-endian int64. */
 
 /* Scalar dataset (0-d). */
 htx_status htx_results_scalar_f64(htx_results *r, const char *path, double v, const char *units,
@@ -40,16 +52,24 @@ htx_status htx_results_array_str(htx_results *r, const char *path, const char *c
 /* A text dataset (variable-length string scalar), units "text". */
 htx_status htx_results_text(htx_results *r, const char *path, const char *text, const char *desc,
                             htx_err *err);
-/* String / numeric attribute on an existing object (group or dataset; created as group if missing). */
+/* String / numeric attribute on an existing object (group or dataset; created as group if missing).
+ * Writing an existing attribute again replaces it. */
 htx_status htx_results_attr_str(htx_results *r, const char *obj_path, const char *name,
                                 const char *value, htx_err *err);
 htx_status htx_results_attr_f64(htx_results *r, const char *obj_path, const char *name, double v,
                                 htx_err *err);
+/* int64 attribute: exact for seeds and counts above 2^53. */
+htx_status htx_results_attr_i64(htx_results *r, const char *obj_path, const char *name, int64_t v,
+                                htx_err *err);
 /* Write every statistic of the registry under /stats/<path with '.' → '/'>:
- * counters as int64 scalars, values as f64 scalars, vectors as f64 arrays. */
+ * counters as int64 scalars, values as f64 scalars, vectors as f64 arrays,
+ * each with attributes units, description and kind ("counter"/"value"/"vector").
+ * A stat path that is also the prefix of another ("a.b" and "a.b.c") is HTX_E_INVAL. */
 htx_status htx_results_write_stats(htx_results *r, const htx_stats *s, htx_err *err);
 
-/* Close and atomically rename "<final>.partial" to <final>. Frees r. */
+/* Close, fsync and atomically rename(2) "<final>.partial" to <final>. Frees r
+ * (also on error).  If the rename fails the complete partial file is kept and
+ * the message names it (HTX_E_IO). */
 htx_status htx_results_commit(htx_results *r, htx_err *err);
 /* Close and delete the partial file. Frees r. Safe with NULL. */
 void htx_results_abort(htx_results *r);

@@ -38,19 +38,26 @@ htx_stats *htx_stats_new(void);
 void htx_stats_free(htx_stats *s);
 
 /* Declare a statistic. Paths are unique; re-declaring one is a bug
- * (HTX_ASSERT). Returned pointers stay valid until htx_stats_free. */
+ * (HTX_ASSERT), as is a malformed path: it must be non-empty, made of
+ * '.'-separated non-empty components, without '/'.  unit and desc must be
+ * non-NULL.  Returned pointers stay valid until htx_stats_free; NULL is
+ * returned only when memory runs out.  Declaration and lookup are O(1) on
+ * average (hash table). */
 htx_stat *htx_stats_counter(htx_stats *s, const char *path, const char *unit, const char *desc);
 htx_stat *htx_stats_value(htx_stats *s, const char *path, const char *unit, const char *desc);
 htx_stat *htx_stats_vector(htx_stats *s, const char *path, const char *unit, const char *desc);
 
 static inline void htx_stat_add(htx_stat *st, uint64_t n) { st->count += n; }
 static inline void htx_stat_set(htx_stat *st, double v) { st->value = v; }
-/* Append to a vector statistic; returns HTX_E_NOMEM on allocation failure. */
+/* Append to a vector statistic (amortised O(1)); returns HTX_E_NOMEM on
+ * allocation failure, leaving the vector unchanged. */
 htx_status htx_stat_push(htx_stat *st, double v);
 
 size_t htx_stats_count(const htx_stats *s);
 htx_stat *htx_stats_at(const htx_stats *s, size_t i);     /* declaration order */
-htx_stat *htx_stats_find(const htx_stats *s, const char *path);
+htx_stat *htx_stats_find(const htx_stats *s, const char *path); /* NULL if absent */
+/* "counter", "value", "vector" ("unknown" outside the enum). */
+const char *htx_stat_kind_name(htx_stat_kind k);
 
 #ifdef __cplusplus
 }

@@ -49,7 +49,7 @@ typedef struct {
     htx_attn_kind attn;
     int n_heads;               /* query heads                                  */
     int n_kv_heads;            /* GQA: key/value heads (MLA: == n_heads)        */
-    int head_dim;              /* GQA: per-head dim of q,k,v                    */
+    int head_dim;              /* GQA: per-head dim of q,k,v (MLA: qk_nope_head_dim + qk_rope_head_dim, or 0) */
     /* MLA (DeepSeek-V2/V3): q_lora_rank 0 = no q compression */
     int q_lora_rank;
     int kv_lora_rank;          /* compressed KV latent (cached)                */
@@ -70,7 +70,22 @@ typedef struct {
     int experts_per_token;     /* top-k                                        */
     int expert_hidden;         /* routed/shared expert intermediate size       */
     int moe_layer_freq;        /* MoE every k-th layer after the dense ones (1 = all) */
+
+    /* ---- details needed for exact parameter counts (appended fields) ---- */
+    bool qk_norm;              /* per-head RMSNorm on q and k (Qwen3): 2*head_dim weights per layer */
+    bool attn_sinks;           /* learned per-head attention sink logit (GPT-OSS): n_heads per layer */
+    bool expert_bias;          /* expert up/gate/down projections carry biases (GPT-OSS)          */
+    bool router_bias;          /* router has one bias per routed expert (GPT-OSS router bias,
+                                  DeepSeek-V3/Kimi-K2 e_score_correction_bias)                   */
+    int n_mtp_layers;          /* DeepSeek multi-token-prediction modules; their weights are NOT
+                                  part of the published totals and are not run by a decode step */
 } htx_model;
+
+/* Check that every field is in range and the shapes are consistent
+ * (e.g. n_heads a multiple of n_kv_heads, top-k <= experts).  `file` names the
+ * description the model came from (may be NULL); errors name the field as
+ * "model.<field>" and the expected form. */
+htx_status htx_model_validate(const htx_model *m, const char *file, htx_err *err);
 
 /* Is layer `l` (0-based) a MoE layer? */
 bool htx_model_layer_is_moe(const htx_model *m, int l);

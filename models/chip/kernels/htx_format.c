@@ -38,24 +38,30 @@ unsigned htx_format_element_bits(htx_format f)
     return (unsigned)f < HTX_FMT_COUNT ? element_bits[f] : 0;
 }
 
-uint64_t htx_format_matrix_bytes(htx_format f, uint64_t rows, uint64_t cols, unsigned group)
+uint64_t htx_format_row_bytes(htx_format f, uint64_t cols, unsigned group)
 {
-    uint64_t elems = rows * cols;
-    uint64_t bytes = (elems * element_bits[f] + 7) / 8;
+    if ((unsigned)f >= HTX_FMT_COUNT)
+        return 0;
+    uint64_t bytes = (cols * element_bits[f] + 7) / 8;
     switch (f) {
     case HTX_FMT_INT8: /* fp32 scale per output channel */
-        bytes += rows * 4;
+        bytes += 4;
         break;
     case HTX_FMT_INT4: { /* fp16 scale per group along the input dimension */
         uint64_t g = group ? group : 32;
-        bytes += rows * ((cols + g - 1) / g) * 2;
+        bytes += ((cols + g - 1) / g) * 2;
         break;
     }
     case HTX_FMT_MXFP4: /* e8m0 (1 byte) scale per 32 elements, OCP MX spec v1.0 */
-        bytes += rows * ((cols + 31) / 32);
+        bytes += (cols + 31) / 32;
         break;
     default:
         break;
     }
     return bytes;
+}
+
+uint64_t htx_format_matrix_bytes(htx_format f, uint64_t rows, uint64_t cols, unsigned group)
+{
+    return rows * htx_format_row_bytes(f, cols, group);
 }

@@ -32,9 +32,15 @@ const char *htx_format_name(htx_format f);
 bool htx_format_parse(const char *name, htx_format *out);
 /* Bits per element of the element itself, without scales. */
 unsigned htx_format_element_bits(htx_format f);
+/* Storage in bytes of one row (output channel) of `cols` inputs, scales
+ * included.  Rows are padded to a whole byte (only matters for 4-bit formats
+ * with an odd `cols`), so that any row range of a matrix is a contiguous,
+ * self-contained byte range (a shard).  `group` is the int4 group size
+ * (32/64/128; 0 means 32); it is ignored by the other formats.
+ * The byte layout itself is documented in htx_quant.h. */
+uint64_t htx_format_row_bytes(htx_format f, uint64_t cols, unsigned group);
 /* Storage in bytes of a weight matrix with `rows` output channels of `cols`
- * inputs each, scales included.  `group` is the int4 group size (32/64/128);
- * it is ignored by the other formats. */
+ * inputs each, scales included: rows * htx_format_row_bytes(f, cols, group). */
 uint64_t htx_format_matrix_bytes(htx_format f, uint64_t rows, uint64_t cols, unsigned group);
 
 #ifdef __cplusplus

@@ -1,0 +1,60 @@
+/* htx_link.h — chip-to-chip links, topology routing and the host (PCIe) link (C core).
+ *
+ * Fidelity: "first-order" — a message crosses its route cut-through: it
+ * waits for each directed link on the path to be free, occupies it for
+ * bytes / payload-rate, and pays the per-hop latency once per hop.  No
+ * flits, credits or packet headers yet (the cycle-level interconnect issue
+ * adds them behind the same calls).
+ *
+ * Routing (deterministic):
+ *   ring      — bidirectional ring; shortest direction, ties go clockwise
+ *               (increasing chip index).
+ *   full_mesh — a direct link between every pair.
+ *   switch    — every chip has one up- and one down-link to a central
+ *               switch; a message takes two hops (src->switch->dst).
+ */
+#ifndef HTX_LINK_H
+#define HTX_LINK_H
+
+#include <stdint.h>
+#include "htx_err.h"
+#include "htx_stats.h"
+#include "htx_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct htx_icn htx_icn;
+
+htx_status htx_icn_new(int chips, const htx_link_cfg *cfg, htx_stats *stats, htx_icn **out, htx_err *err);
+void htx_icn_free(htx_icn *n);
+
+/* Send `bytes` from chip src to chip dst, starting at now_ps.  Returns the
+ * arrival time of the last byte at dst.  Calls must come in non-decreasing
+ * now_ps order per link (the SystemC layer synchronises before sending). */
+uint64_t htx_icn_send(htx_icn *n, int src, int dst, uint64_t bytes, uint64_t now_ps);
+
+/* Payload rate of one link direction in bytes/ps (lanes × rate × encoding). */
+double htx_icn_link_bytes_per_ps(const htx_icn *n);
+/* Hops from src to dst. */
+int htx_icn_hops(const htx_icn *n, int src, int dst);
+uint64_t htx_icn_hop_latency_ps(const htx_icn *n);
+
+/* ---- host link ---- */
+typedef struct htx_pcie htx_pcie;
+
+/* PCIe link of generation `gen` (3..6) and `lanes` lanes.  Payload efficiency
+ * includes line encoding (128b/130b for gen3-5, 242B/256B FLIT for gen6) and
+ * TLP overhead (24 B of header, sequence, LCRC and framing per 256 B max
+ * payload: PCI Express Base Specification 5.0, sec. 2 and 4). */
+htx_status htx_pcie_new(const htx_host_cfg *cfg, htx_stats *stats, htx_pcie **out, htx_err *err);
+void htx_pcie_free(htx_pcie *p);
+/* Transfer `bytes` host<->card in direction `to_card` at now_ps; returns arrival time. */
+uint64_t htx_pcie_transfer(htx_pcie *p, uint64_t bytes, int to_card, uint64_t now_ps);
+double htx_pcie_payload_bytes_per_ps(const htx_pcie *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,80 @@
+/* dram_power.h — DRAM energy in the DRAMPower style.
+ *
+ * Energy per command from the spec's IDD currents (per device, times
+ * devices_per_rank), following DRAMPower (Chandrasekar et al., "DRAMPower:
+ * Open-source DRAM power & energy estimation tool"):
+ *   ACT+PRE pair  E = sum_rails V * (IDD0*tRC - (IDD3N*tRAS + IDD2N*(tRC - tRAS)))
+ *   RD burst      E = sum_rails V * (IDD4R - IDD3N) * tBURST
+ *   WR burst      E = sum_rails V * (IDD4W - IDD3N) * tBURST
+ *   REFab         E = sum_rails V * (IDD5AB - IDD2N) * tRFCab   (banks are precharged)
+ *   REFpb         E = sum_rails V * (IDD5PB - IDD2N) * tRFCpb
+ * background power by state (IDD2N precharge standby, IDD3N active standby,
+ * IDD2P / IDD3P power-down, IDD6 self refresh) and I/O energy per bit.
+ * mA * V = mW and mW * ns = pJ.  Energy is also binned over time.
+ */
+#ifndef HTX_DRAM_POWER_H
+#define HTX_DRAM_POWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "htx_err.h"
+#include "dram_spec.h"
+#include "dram_cmd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    HTX_PSTATE_PRE_STBY = 0, /* all banks precharged, clock enabled */
+    HTX_PSTATE_ACT_STBY,     /* at least one bank open              */
+    HTX_PSTATE_PRE_PD,       /* precharge power-down                */
+    HTX_PSTATE_ACT_PD,       /* active power-down                   */
+    HTX_PSTATE_SREF,         /* self refresh                        */
+    HTX_PSTATE_COUNT
+} htx_dram_pstate;
+
+typedef enum {
+    HTX_EN_ACT = 0,   /* activate + precharge       */
+    HTX_EN_RD,        /* read bursts (core)         */
+    HTX_EN_WR,        /* write bursts (core)        */
+    HTX_EN_REF,       /* refresh                    */
+    HTX_EN_BACKGROUND,/* standby, power-down, SR    */
+    HTX_EN_IO,        /* interface                  */
+    HTX_EN_COUNT
+} htx_dram_energy_part;
+
+const char *htx_dram_energy_part_name(htx_dram_energy_part p); /* "act", "rd", ... */
+const char *htx_dram_pstate_name(htx_dram_pstate s);
+
+typedef struct {
+    double act_pj, rd_pj, wr_pj, refab_pj, refpb_pj; /* per command           */
+    double io_rd_pj, io_wr_pj;                       /* per burst             */
+    double bg_mw[HTX_PSTATE_COUNT];                  /* background per state  */
+} htx_dram_energy_coef;
+
+/* Coefficients for one channel of `s`. */
+void htx_dram_energy_coef_compute(const htx_dram_spec *s, htx_dram_energy_coef *out);
+
+typedef struct {
+    htx_dram_energy_coef coef;
+    double energy_pj[HTX_EN_COUNT];
+    uint64_t state_ps[HTX_PSTATE_COUNT]; /* residency per background state */
+    double bin_ps;                        /* width of a time bin            */
+    double *bin_pj;                       /* energy per bin                 */
+    size_t n_bins, cap_bins;
+    htx_status oom;                       /* HTX_E_NOMEM once growth failed */
+} htx_dram_power;
+
+htx_status htx_dram_power_init(htx_dram_power *p, const htx_dram_spec *s, double bin_ps, htx_err *err);
+void htx_dram_power_free(htx_dram_power *p);
+/* Energy of one command issued at t_ps. */
+void htx_dram_power_cmd(htx_dram_power *p, htx_dram_cmd cmd, uint64_t t_ps);
+/* Background energy of `state` over [t0_ps, t1_ps). */
+void htx_dram_power_background(htx_dram_power *p, htx_dram_pstate state, uint64_t t0_ps, uint64_t t1_ps);
+double htx_dram_power_total_pj(const htx_dram_power *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

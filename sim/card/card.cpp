@@ -1,0 +1,63 @@
+#include "card.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace htx {
+
+namespace {
+[[noreturn]] void fail(const htx_err &err)
+{
+    char buf[HTX_ERR_MSG_MAX + 2 * HTX_ERR_FILE_MAX];
+    throw std::runtime_error(htx_err_format(&err, buf, sizeof buf));
+}
+}  // namespace
+
+Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo_cfg &mem,
+           const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images)
+    : sc_module(name)
+{
+    const int n = cfg.card.chips;
+    htx_err err;
+    htx_err_clear(&err);
+
+    htx_icn *icn = nullptr;
+    if (htx_icn_new(n, &cfg.card.link, stats, &icn, &err) != HTX_OK) fail(err);
+    interconnect_ = std::make_unique<Interconnect>("interconnect", n, icn);
+
+    htx_pcie *pcie = nullptr;
+    if (htx_pcie_new(&cfg.card.host, stats, &pcie, &err) != HTX_OK) fail(err);
+    host_ = std::make_unique<HostLink>("host", n, pcie);
+
+    for (int i = 0; i < n; i++) {
+        char prefix[64], chip_name[32], mem_name[32];
+        std::snprintf(prefix, sizeof prefix, "chip%d.mem", i);
+        std::snprintf(chip_name, sizeof chip_name, "chip%d", i);
+        std::snprintf(mem_name, sizeof mem_name, "chip%d_mem", i);
+        htx_memfo *m = nullptr;
+        if (htx_memfo_new(&mem, stats, prefix, &m, &err) != HTX_OK) fail(err);
+        std::vector<uint8_t> image;
+        if (static_cast<size_t>(i) < images.size()) image = std::move(images[static_cast<size_t>(i)]);
+        memories_.push_back(std::make_unique<ChipMemory>(mem_name, m, std::move(image)));
+        chips_.push_back(std::make_unique<Chip>(chip_name, i, cfg, plan, stats));
+        Chip &chip = *chips_.back();
+        chip.mem_socket.bind(memories_.back()->socket);
+        chip.link_out.bind(interconnect_->from_chip[i]);
+        interconnect_->to_chip[i].bind(chip.link_in);
+        chip.host_socket.bind(host_->from_chip[i]);
+    }
+}
+
+Fidelity Card::fidelity()
+{
+    return Fidelity{
+        "first-order: per-channel latency + peak transfer rate, address-interleaved channels, "
+        "FIFO per channel, requester bytes-in-flight limit (no banks, rows or refresh)",
+        "micro-architectural first order: matrix-unit block cycles (edge blocks, pipeline fill), "
+        "vector-unit lanes, double-buffered DMA weight streaming overlapping compute",
+        "first-order: cut-through links with per-hop latency and serialisation, deterministic "
+        "routing, ring collectives step by step (no flits or credits)",
+        "first-order: PCIe lanes x rate with 128b/130b (FLIT for gen6) and TLP overhead, one-way latency"};
+}
+
+}  // namespace htx

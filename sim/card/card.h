@@ -1,0 +1,48 @@
+// card.h — the SystemC top: N chips, each with its memory, a chip-to-chip
+// interconnect and the host (PCIe) link, connected by TLM-2.0 sockets.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+extern "C" {
+#include "htx_config.h"
+#include "htx_plan.h"
+#include "htx_stats.h"
+#include "mem_first_order.h"
+}
+
+#include "chip.h"
+#include "chip_memory.h"
+#include "host_link.h"
+#include "interconnect.h"
+
+namespace htx {
+
+// Fidelity of each module, recorded in the result file (/fidelity).
+struct Fidelity {
+    std::string memory, chip, interconnect, host;
+};
+
+class Card : public sc_core::sc_module {
+public:
+    // Builds the modules; throws std::runtime_error with the C core's message
+    // if a model cannot be created.  `mem` is the per-chip memory timing;
+    // `images` (functional mode, else empty) the initial memory content per chip.
+    Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo_cfg &mem,
+         const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images = {});
+
+    const std::vector<std::unique_ptr<Chip>> &chips() const { return chips_; }
+    static Fidelity fidelity();
+
+private:
+    std::vector<std::unique_ptr<Chip>> chips_;
+    std::vector<std::unique_ptr<ChipMemory>> memories_;
+    std::unique_ptr<Interconnect> interconnect_;
+    std::unique_ptr<HostLink> host_;
+};
+
+}  // namespace htx

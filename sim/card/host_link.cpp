@@ -1,0 +1,26 @@
+#include "host_link.h"
+
+#include "card_payload.h"
+
+namespace htx {
+
+HostLink::HostLink(sc_core::sc_module_name name, int chips, htx_pcie *model)
+    : sc_module(name), from_chip("from_chip", chips), model_(model)
+{
+    for (int i = 0; i < chips; i++) from_chip[i].register_b_transport(this, &HostLink::b_transport, i);
+}
+
+HostLink::~HostLink() { htx_pcie_free(model_); }
+
+void HostLink::b_transport(int chip, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+{
+    HostTransfer *dir = nullptr;
+    trans.get_extension(dir);
+    const bool to_card = dir && dir->to_card;
+    const uint64_t start_ps = to_ps(sc_core::sc_time_stamp() + delay);
+    const uint64_t done_ps = htx_pcie_transfer(model_, trans.get_data_length(), to_card, start_ps);
+    delay = from_ps(done_ps) - sc_core::sc_time_stamp();
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace htx

@@ -1,0 +1,27 @@
+// host_link.h — the card's PCIe link to the host as a TLM-2.0 target.
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+extern "C" {
+#include "htx_link.h"
+}
+
+namespace htx {
+
+class HostLink : public sc_core::sc_module {
+public:
+    sc_core::sc_vector<tlm_utils::simple_target_socket_tagged<HostLink>> from_chip;
+
+    // Takes ownership of `model`.
+    HostLink(sc_core::sc_module_name name, int chips, htx_pcie *model);
+    ~HostLink() override;
+
+private:
+    void b_transport(int chip, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
+    htx_pcie *model_;
+};
+
+}  // namespace htx

@@ -1,0 +1,247 @@
+// cmd_run.cpp — `htxsim run`: load the config, map the model, simulate the
+// card, write the HDF5 result file.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+extern "C" {
+#include "dram_spec.h"
+#include "htx_config.h"
+#include "htx_plan.h"
+#include "htx_stats.h"
+}
+
+#include "card.h"
+#include "commands.h"
+#include "functional_run.h"
+#include "memory_timing.h"
+#include "result_writer.h"
+#include "run_result.h"
+
+namespace htx {
+
+namespace {
+
+void usage(FILE *f)
+{
+    std::fprintf(f,
+                 "usage: htxsim run CONFIG [--set KEY=VALUE]... [--out FILE] [--quiet]\n"
+                 "  CONFIG           run configuration (libconfig), e.g. configs/runs/default.cfg\n"
+                 "  --set KEY=VALUE  override any config key (repeatable), e.g. --set card.chips=8,\n"
+                 "                   --set model=llama-3.1-8b, --set workload.weight_format=int8\n"
+                 "  --out FILE       result file (default: results/<run name>.h5; sim.out in the config)\n"
+                 "  --quiet          print nothing but errors\n");
+}
+
+int report(const htx_err &err)
+{
+    char buf[HTX_ERR_MSG_MAX + 2 * HTX_ERR_FILE_MAX];
+    std::fprintf(stderr, "htxsim: error: %s\n", htx_err_format(&err, buf, sizeof buf));
+    return err.status == HTX_E_NOMEM || err.status == HTX_E_INTERNAL || err.status == HTX_E_HDF5 ||
+                   err.status == HTX_E_LIMIT
+               ? kExitRuntime
+               : kExitBadInput;
+}
+
+std::string read_file(const char *path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string utc_now()
+{
+    char buf[64];
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string hostname()
+{
+    char buf[256] = "";
+    if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+    return buf;
+}
+
+// Weight bytes one step reads on all chips (everything but the KV cache).
+uint64_t weight_bytes_per_step(const htx_plan *plan, int chips)
+{
+    htx_program prog{};
+    uint64_t total = 0;
+    for (int c = 0; c < chips; c++) {
+        if (htx_plan_program(plan, 0, c, &prog, nullptr) != HTX_OK) break;
+        for (size_t i = 0; i < prog.n; i++)
+            if (prog.ops[i].kind != HTX_OP_ATTENTION) total += prog.ops[i].read_bytes;
+    }
+    htx_program_free(&prog);
+    return total;
+}
+
+}  // namespace
+
+int cmd_run(int argc, char **argv)
+{
+    const char *config = nullptr;
+    const char *out = nullptr;
+    bool quiet = false;
+    std::vector<const char *> overrides;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {
+            usage(stdout);
+            return kExitOk;
+        } else if (!std::strcmp(a, "--set") || !std::strcmp(a, "--out")) {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "htxsim run: %s needs a value (%s)\n", a,
+                             !std::strcmp(a, "--set") ? "KEY=VALUE" : "FILE");
+                return kExitBadInput;
+            }
+            if (!std::strcmp(a, "--set"))
+                overrides.push_back(argv[++i]);
+            else
+                out = argv[++i];
+        } else if (!std::strncmp(a, "--set=", 6)) {
+            overrides.push_back(a + 6);
+        } else if (!std::strncmp(a, "--out=", 6)) {
+            out = a + 6;
+        } else if (!std::strcmp(a, "--quiet") || !std::strcmp(a, "-q")) {
+            quiet = true;
+        } else if (a[0] == '-') {
+            std::fprintf(stderr, "htxsim run: unknown option '%s'\n", a);
+            usage(stderr);
+            return kExitBadInput;
+        } else if (!config) {
+            config = a;
+        } else {
+            std::fprintf(stderr, "htxsim run: one CONFIG expected, got a second: '%s'\n", a);
+            return kExitBadInput;
+        }
+    }
+    if (!config) {
+        std::fprintf(stderr, "htxsim run: missing CONFIG\n");
+        usage(stderr);
+        return kExitBadInput;
+    }
+
+    htx_err err;
+    htx_err_clear(&err);
+    htx_run_cfg cfg;
+    std::memset(&cfg, 0, sizeof cfg);
+    if (htx_run_cfg_load(config, overrides.data(), static_cast<int>(overrides.size()), &cfg, &err) != HTX_OK)
+        return report(err);
+
+    int rc = kExitOk;
+    htx_plan *plan = nullptr;
+    htx_stats *stats = nullptr;
+    htx_dram_spec spec;
+    std::memset(&spec, 0, sizeof spec);
+    try {
+        if (htx_dram_spec_load(cfg.card.memory.spec_path, &spec, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        if (htx_plan_build(&cfg.card, &cfg.model, &cfg.workload, cfg.sim.seed, &plan, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        const bool functional = cfg.sim.mode == HTX_MODE_FUNCTIONAL;
+        FunctionalRun fn;
+        if (functional && fn.prepare(cfg, plan, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        stats = htx_stats_new();
+        if (!stats) throw std::runtime_error("out of memory");
+        const htx_memfo_cfg mem = memory_timing_from_spec(cfg, spec);
+        const std::string start_time = utc_now();
+
+        Card card("card", cfg, mem, plan, stats, functional ? fn.take_images() : std::vector<std::vector<uint8_t>>{});
+        if (functional) fn.attach(card);
+        sc_core::sc_start();
+
+        RunResult result;
+        const Chip &chip0 = *card.chips()[0];
+        for (const auto &chip : card.chips())
+            if (!chip->error().empty()) throw std::runtime_error(chip->name() + std::string(": ") + chip->error());
+        for (const auto &chip : card.chips()) {
+            if (chip->steps().size() != static_cast<size_t>(cfg.workload.steps))
+                throw std::runtime_error("a chip did not finish every decode step (deadlock in a collective?)");
+            uint64_t coll = 0;
+            for (const StepRecord &s : chip->steps()) coll += s.collective_ps;
+            result.collective_ps_per_chip.push_back(coll);
+        }
+        for (int s = 0; s < cfg.workload.steps; s++) {
+            StepTimes st{};
+            st.start_ps = chip0.steps()[s].start_ps;
+            st.end_ps = chip0.steps()[s].end_ps;
+            st.host_ps = chip0.steps()[s].host_arrival_ps;
+            for (const auto &chip : card.chips()) {
+                const StepRecord &r = chip->steps()[s];
+                st.mem_bytes += r.mem_read_bytes + r.mem_write_bytes;
+                st.collective_ps = std::max(st.collective_ps, r.collective_ps);
+            }
+            result.steps.push_back(st);
+        }
+        const double peak_card = memory_peak_bytes_per_s(mem) * cfg.card.chips;
+        summarize(cfg, peak_card, result);
+        result.summary.weight_bytes_per_step = weight_bytes_per_step(plan, cfg.card.chips);
+
+        std::string path = out ? out : (cfg.sim.out[0] ? cfg.sim.out : "");
+        if (path.empty()) path = std::string("results/") + cfg.name + ".h5";
+        RunMeta meta{start_time, hostname(), read_file(cfg.card.memory.spec_path)};
+        FunctionalReport report_fn;
+        if (functional) {
+            report_fn = FunctionalReport{fn.metrics(), fn.chosen(), fn.reference_tokens(), fn.story()};
+            if (!quiet) std::printf("%s\n", report_fn.text.c_str());
+        }
+        if (write_run_results(path, cfg, meta, Card::fidelity(), plan, result, stats,
+                              functional ? &report_fn : nullptr, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        if (!quiet) {
+            const RunSummary &s = result.summary;
+            std::printf("htxsim: %s — %s on %d x chip (%s, %d ch), batch %d, context %d, %d steps, %s weights\n",
+                        cfg.name, cfg.model.name, cfg.card.chips, spec.name, cfg.card.memory.channels,
+                        cfg.workload.batch, cfg.workload.context, cfg.workload.steps,
+                        htx_format_name(cfg.workload.weight_format));
+            std::printf("  tokens/s            %10.2f\n", s.tokens_per_s);
+            std::printf("  ms/token p50 / p99  %10.3f / %.3f\n", s.ms_per_token_p50, s.ms_per_token_p99);
+            std::printf("  weights per step    %10.2f GB\n", s.weight_bytes_per_step / 1e9);
+            std::printf("  memory bandwidth    %10.1f GB/s achieved of %.1f GB/s peak (%.1f%%)\n",
+                        s.mem_bw_achieved / 1e9, s.mem_bw_peak / 1e9, 100.0 * s.mem_bw_util);
+            std::printf("  collectives         %10.1f%% of time\n", 100.0 * s.collective_time_share);
+            if (functional) {
+                const FunctionalMetrics &m = report_fn.metrics;
+                std::printf("  vs reference        top-1 %d/%d, closed loop matches %d steps, max |dlogit| %.3g\n",
+                            m.top1_agree, m.steps, m.closed_loop_match, m.max_abs_logit_err);
+            }
+            std::printf("  result              %s\n", path.c_str());
+        }
+    } catch (const std::runtime_error &e) {
+        std::fprintf(stderr, "htxsim: error: %s\n", e.what());
+        rc = kExitRuntime;
+    } catch (int) {
+        // already reported
+    }
+    htx_stats_free(stats);
+    htx_plan_free(plan);
+    htx_run_cfg_free(&cfg);
+    return rc;
+}
+
+}  // namespace htx

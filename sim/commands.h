@@ -1,0 +1,15 @@
+// commands.h — the htxsim verbs. Each returns the process exit status:
+// 0 success, 1 simulation/runtime error, 2 bad input (CLI, config, files).
+#pragma once
+
+namespace htx {
+
+int cmd_run(int argc, char **argv);         // htxsim run CONFIG [--set K=V]... [--out FILE]
+int cmd_model_info(int argc, char **argv);  // htxsim model-info MODEL [...]
+
+// Exit codes
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitBadInput = 2;
+
+}  // namespace htx

@@ -1,0 +1,96 @@
+// main.cpp — the htxsim command line: dispatches verbs.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <systemc>
+
+extern "C" {
+#include "htx_config.h"
+}
+
+#include "commands.h"
+#if __has_include("mem_cmd.h")
+extern "C" {
+#include "mem_cmd.h"
+}
+#define HTX_HAVE_MEM_CMD 1
+#endif
+
+#ifndef HTX_VERSION
+#define HTX_VERSION "unknown"
+#endif
+#ifndef HTX_GIT_COMMIT
+#define HTX_GIT_COMMIT "unknown"
+#endif
+
+namespace {
+
+void usage(FILE *f)
+{
+    std::fprintf(f,
+        "htxsim %s — cycle-level simulator of multi-chip LLM inference cards\n"
+        "\n"
+        "usage: htxsim <verb> [options]\n"
+        "\n"
+        "verbs:\n"
+        "  run CONFIG [--set KEY=VALUE]... [--out FILE] [--quiet]\n"
+        "        simulate decode steps of a model on a card and write an HDF5 result file\n"
+        "        (default results/<run name>.h5). --set overrides any config key, e.g.\n"
+        "        --set card.chips=8 --set model=llama-3.1-8b --set workload.batch=16\n"
+        "  mem --spec FILE (--trace FILE | --pattern sequential|strided|random --requests N)\n"
+        "      [--check] [--out FILE]\n"
+        "        memory-only simulation of one DRAM channel from a trace or a generated stream\n"
+        "  model-info MODEL [--format FMT] [--group G] [--kv-format FMT] [--context N]\n"
+        "        parameters, bytes per token and KV-cache size of a model (name or .cfg path)\n"
+        "  config-keys\n"
+        "        every configuration key with type, unit, range or default and description\n"
+        "\n"
+        "options:\n"
+        "  -h, --help     this text (each verb also takes --help)\n"
+        "  --version      version and git commit\n"
+        "\n"
+        "exit status: 0 success, 1 simulation or runtime error, 2 bad input (command line,\n"
+        "config, model, trace or spec file). Configs and schema: configs/README.md,\n"
+        "docs/results-schema.md.\n",
+        HTX_VERSION);
+}
+
+}  // namespace
+
+int sc_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return htx::kExitBadInput;
+    }
+    const char *verb = argv[1];
+    if (!std::strcmp(verb, "-h") || !std::strcmp(verb, "--help") || !std::strcmp(verb, "help")) {
+        usage(stdout);
+        return htx::kExitOk;
+    }
+    if (!std::strcmp(verb, "--version")) {
+        std::printf("htxsim %s (git %s)\n", HTX_VERSION, HTX_GIT_COMMIT);
+        return htx::kExitOk;
+    }
+    if (!std::strcmp(verb, "run")) return htx::cmd_run(argc - 1, argv + 1);
+#ifdef HTX_HAVE_MEM_CMD
+    if (!std::strcmp(verb, "mem")) return htx_cmd_mem(argc - 1, argv + 1);
+#endif
+    if (!std::strcmp(verb, "model-info")) return htx::cmd_model_info(argc - 1, argv + 1);
+    if (!std::strcmp(verb, "config-keys")) {
+        htx_config_print_keys(stdout);
+        return htx::kExitOk;
+    }
+    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, mem, model-info, config-keys; see --help)\n", verb);
+    return htx::kExitBadInput;
+}
+
+// Our own entry point (the linker then ignores libsystemc's main): SystemC
+// prints its banner while it initialises, before sc_main runs, unless this
+// variable is set; stdout is kept for results.
+int main(int argc, char **argv)
+{
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return sc_core::sc_elab_and_sim(argc, argv);
+}

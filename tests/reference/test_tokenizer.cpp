@@ -1,0 +1,159 @@
+// tok512 tokenizer: loading, decoding rules, malformed files.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "htx_tokenizer.h"
+}
+
+namespace {
+
+const std::string kTok = std::string(HTX_SHARED_DATA_DIR) + "/stories260K/tok512.bin";
+
+std::vector<uint8_t> read_all(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+void put_i32(std::vector<uint8_t> &b, int32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b.push_back((uint8_t)((uint32_t)v >> (8 * i)));
+}
+
+void put_token(std::vector<uint8_t> &b, float score, const std::string &s, int32_t len = -999)
+{
+    uint32_t u;
+    std::memcpy(&u, &score, 4);
+    put_i32(b, (int32_t)u);
+    put_i32(b, len == -999 ? (int32_t)s.size() : len);
+    b.insert(b.end(), s.begin(), s.end());
+}
+
+htx_status load_bytes(const std::vector<uint8_t> &bytes, int vocab, htx_tokenizer *t, htx_err *e)
+{
+    std::string path = std::string(HTX_BINARY_DIR) + "/test_tok_" +
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".bin";
+    FILE *f = fopen(path.c_str(), "wb");
+    if (!f)
+        return HTX_E_IO;
+    if (!bytes.empty())
+        fwrite(bytes.data(), 1, bytes.size(), f);
+    fclose(f);
+    htx_status st = htx_tokenizer_load(path.c_str(), vocab, t, e);
+    std::remove(path.c_str());
+    return st;
+}
+
+} // namespace
+
+TEST(Tokenizer, LoadsTok512AndDecodes)
+{
+    htx_tokenizer t;
+    htx_err e;
+    ASSERT_EQ(htx_tokenizer_load(kTok.c_str(), 512, &t, &e), HTX_OK) << e.msg;
+    EXPECT_EQ(t.vocab_size, 512);
+    EXPECT_GT(t.max_token_length, 0);
+    // llama2.c's tokenizer export stores BOS/EOS as "\n<s>\n" and "\n</s>\n"
+    EXPECT_STREQ(t.pieces[HTX_TOKEN_BOS], "\n<s>\n");
+    EXPECT_STREQ(t.pieces[HTX_TOKEN_EOS], "\n</s>\n");
+    // token 3 + 10 = "<0x0A>" is the newline byte
+    EXPECT_STREQ(t.pieces[3 + 10], "<0x0A>");
+    int len = -1;
+    EXPECT_STREQ(htx_tokenizer_decode(&t, 5, 3 + 10, &len), "\n");
+    EXPECT_EQ(len, 1);
+    EXPECT_STREQ(htx_tokenizer_decode(&t, 5, 3 + 0x41, &len), "A");
+    EXPECT_EQ(htx_tokenizer_decode(&t, 5, 512, &len), nullptr);
+    EXPECT_EQ(htx_tokenizer_decode(&t, 5, -1, &len), nullptr);
+    // find a piece with a leading space: kept normally, dropped right after BOS
+    int spaced = -1;
+    for (int i = 0; i < 512 && spaced < 0; i++)
+        if (t.piece_len[i] > 1 && t.pieces[i][0] == ' ')
+            spaced = i;
+    ASSERT_GE(spaced, 0);
+    EXPECT_EQ(std::string(htx_tokenizer_decode(&t, 7, spaced, nullptr)), std::string(t.pieces[spaced]));
+    EXPECT_EQ(std::string(htx_tokenizer_decode(&t, HTX_TOKEN_BOS, spaced, &len)),
+              std::string(t.pieces[spaced] + 1));
+    EXPECT_EQ(len, t.piece_len[spaced] - 1);
+    htx_tokenizer_free(&t);
+    htx_tokenizer_free(&t);
+}
+
+TEST(Tokenizer, SmallValidFile)
+{
+    std::vector<uint8_t> b;
+    put_i32(b, 6);
+    put_token(b, 0.0f, "<unk>");
+    put_token(b, 0.0f, "<s>");
+    put_token(b, -1.5f, " Once");
+    put_token(b, 2.0f, "<0x00>");
+    htx_tokenizer t;
+    htx_err e;
+    ASSERT_EQ(load_bytes(b, 4, &t, &e), HTX_OK) << e.msg;
+    EXPECT_FLOAT_EQ(t.scores[2], -1.5f);
+    EXPECT_STREQ(htx_tokenizer_decode(&t, 1, 2, nullptr), "Once");
+    EXPECT_STREQ(htx_tokenizer_decode(&t, 0, 2, nullptr), " Once");
+    int len = -1;
+    EXPECT_STREQ(htx_tokenizer_decode(&t, 0, 3, &len), "");
+    EXPECT_EQ(len, 0);
+    htx_tokenizer_free(&t);
+}
+
+TEST(Tokenizer, BadTokenLengths)
+{
+    for (int32_t bad : {-1, 7, 1 << 30}) {
+        std::vector<uint8_t> b;
+        put_i32(b, 6);
+        put_token(b, 0.0f, "<unk>");
+        put_token(b, 0.0f, "abc", bad);
+        b.resize(b.size() + 16, 'x');
+        htx_tokenizer t;
+        htx_err e;
+        htx_err_clear(&e);
+        EXPECT_EQ(load_bytes(b, 2, &t, &e), HTX_E_FORMAT) << bad;
+        EXPECT_STREQ(e.key, "token 1 (byte offset 17)") << e.msg;
+        EXPECT_NE(std::string(e.msg).find("byte length"), std::string::npos) << e.msg;
+        EXPECT_EQ(t.pieces, nullptr);
+    }
+}
+
+TEST(Tokenizer, BadMaxTokenLength)
+{
+    std::vector<uint8_t> b;
+    put_i32(b, 0);
+    put_token(b, 0.0f, "a");
+    htx_tokenizer t;
+    htx_err e;
+    EXPECT_EQ(load_bytes(b, 1, &t, &e), HTX_E_FORMAT);
+    EXPECT_STREQ(e.key, "max_token_length (byte offset 0)");
+    b.resize(2);
+    EXPECT_EQ(load_bytes(b, 1, &t, &e), HTX_E_FORMAT);
+}
+
+TEST(Tokenizer, TruncatedAndTrailing)
+{
+    std::vector<uint8_t> full = read_all(kTok);
+    htx_tokenizer t;
+    htx_err e;
+    // fewer tokens in the file than the model's vocabulary
+    std::vector<uint8_t> b(full.begin(), full.end() - 3);
+    EXPECT_EQ(load_bytes(b, 512, &t, &e), HTX_E_FORMAT);
+    EXPECT_NE(std::string(e.key).find("token 511"), std::string::npos) << e.key;
+    EXPECT_NE(std::string(e.msg).find("file ends inside"), std::string::npos) << e.msg;
+    // more tokens in the file than the model's vocabulary
+    EXPECT_EQ(load_bytes(full, 500, &t, &e), HTX_E_FORMAT);
+    EXPECT_STREQ(e.key, "size");
+    // a vocabulary larger than the file
+    EXPECT_EQ(load_bytes(full, 600, &t, &e), HTX_E_FORMAT);
+    EXPECT_NE(std::string(e.key).find("token 512"), std::string::npos) << e.key;
+    EXPECT_EQ(htx_tokenizer_load("/nonexistent/tok.bin", 512, &t, &e), HTX_E_IO);
+    EXPECT_EQ(htx_tokenizer_load(kTok.c_str(), 0, &t, &e), HTX_E_INVAL);
+}
