@@ -23,6 +23,7 @@ extern "C" {
 #include "card.h"
 #include "commands.h"
 #include "functional_run.h"
+#include "power_run.h"
 #include "memory_timing.h"
 #include "result_writer.h"
 #include "run_result.h"
@@ -164,6 +165,11 @@ int cmd_run(int argc, char **argv)
             rc = report(err);
             throw 0;
         }
+        PowerRun power;
+        if (power.prepare(cfg, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
         stats = htx_stats_new();
         if (!stats) throw std::runtime_error("out of memory");
         const htx_memfo_cfg mem = memory_timing_from_spec(cfg, spec);
@@ -171,6 +177,7 @@ int cmd_run(int argc, char **argv)
 
         Card card("card", cfg, mem, plan, stats, functional ? fn.take_images() : std::vector<std::vector<uint8_t>>{});
         if (functional) fn.attach(card);
+        card.set_power(power.card());
         sc_core::sc_start();
 
         RunResult result;
@@ -198,6 +205,10 @@ int cmd_run(int argc, char **argv)
         }
         const double peak_card = memory_peak_bytes_per_s(mem) * cfg.card.chips;
         summarize(cfg, peak_card, result);
+        if (power.finish(result.summary.simulated_time_ps, result.summary.tokens, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
         result.summary.weight_bytes_per_step = weight_bytes_per_step(plan, cfg.card.chips);
 
         std::string path = out ? out : (cfg.sim.out[0] ? cfg.sim.out : "");
@@ -209,7 +220,7 @@ int cmd_run(int argc, char **argv)
             if (!quiet) std::printf("%s\n", report_fn.text.c_str());
         }
         if (write_run_results(path, cfg, meta, Card::fidelity(), plan, result, stats,
-                              functional ? &report_fn : nullptr, &err) != HTX_OK) {
+                              functional ? &report_fn : nullptr, &power, &err) != HTX_OK) {
             rc = report(err);
             throw 0;
         }
@@ -225,6 +236,9 @@ int cmd_run(int argc, char **argv)
             std::printf("  memory bandwidth    %10.1f GB/s achieved of %.1f GB/s peak (%.1f%%)\n",
                         s.mem_bw_achieved / 1e9, s.mem_bw_peak / 1e9, 100.0 * s.mem_bw_util);
             std::printf("  collectives         %10.1f%% of time\n", 100.0 * s.collective_time_share);
+            const PowerSummary &p = power.summary();
+            std::printf("  card power          %10.1f W average, %.1f W peak (1 ms), %.3f J/token\n", p.avg_w,
+                        p.peak_1ms_w, p.energy_per_token_j);
             if (functional) {
                 const FunctionalMetrics &m = report_fn.metrics;
                 std::printf("  vs reference        top-1 %d/%d, closed loop matches %d steps, max |dlogit| %.3g\n",

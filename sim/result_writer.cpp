@@ -42,7 +42,7 @@ htx_status write_meta(htx_results *r, const htx_run_cfg &cfg, const RunMeta &met
     TRY(htx_results_attr_str(r, "/meta", "mode", cfg.sim.mode == HTX_MODE_FUNCTIONAL ? "functional" : "timing", err));
     TRY(htx_results_attr_str(r, "/meta", "model", cfg.model.name, err));
     TRY(htx_results_attr_str(r, "/meta", "card", cfg.card.name, err));
-    TRY(htx_results_attr_f64(r, "/meta", "seed", static_cast<double>(cfg.sim.seed), err));
+    TRY(htx_results_attr_i64(r, "/meta", "seed", static_cast<int64_t>(cfg.sim.seed), err));
     TRY(htx_results_attr_str(r, "/fidelity", "memory", f.memory.c_str(), err));
     TRY(htx_results_attr_str(r, "/fidelity", "chip", f.chip.c_str(), err));
     TRY(htx_results_attr_str(r, "/fidelity", "interconnect", f.interconnect.c_str(), err));
@@ -161,8 +161,8 @@ htx_status write_plan(htx_results *r, const htx_run_cfg &cfg, const htx_plan *pl
                               "routed experts placed on each chip", err));
     TRY(htx_results_array_i64(r, "/plan/channel_bytes", chan.data(), chan.size(), "bytes",
                               "bytes placed per chip and channel, row-major [chip][channel]", err));
-    TRY(htx_results_attr_f64(r, "/plan/channel_bytes", "chips", chips, err));
-    TRY(htx_results_attr_f64(r, "/plan/channel_bytes", "channels", channels, err));
+    TRY(htx_results_attr_i64(r, "/plan/channel_bytes", "chips", chips, err));
+    TRY(htx_results_attr_i64(r, "/plan/channel_bytes", "channels", channels, err));
     return HTX_OK;
 }
 
@@ -192,7 +192,8 @@ htx_status write_functional(htx_results *r, const FunctionalReport &fn, htx_err 
 
 htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, const RunMeta &meta,
                              const Fidelity &fidelity, const htx_plan *plan, const RunResult &result,
-                             const htx_stats *stats, const FunctionalReport *functional, htx_err *err)
+                             const htx_stats *stats, const FunctionalReport *functional, const PowerRun *power,
+                             htx_err *err)
 {
     htx_results *r = nullptr;
     htx_status st = htx_results_open(path.c_str(), &r, err);
@@ -201,6 +202,7 @@ htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, co
         (st = write_summary(r, result.summary, static_cast<int>(result.steps.size()), err)) != HTX_OK ||
         (st = write_tokens_and_steps(r, cfg, result, functional, err)) != HTX_OK ||
         (functional && (st = write_functional(r, *functional, err)) != HTX_OK) ||
+        (power && (st = power->write(r, err)) != HTX_OK) ||
         (st = write_plan(r, cfg, plan, err)) != HTX_OK ||
         (st = htx_results_write_stats(r, stats, err)) != HTX_OK) {
         htx_results_abort(r);

@@ -13,6 +13,7 @@ extern "C" {
 
 #include "card.h"
 #include "functional_run.h"
+#include "power_run.h"
 #include "run_result.h"
 
 namespace htx {
@@ -34,6 +35,7 @@ struct FunctionalReport {
 // Writes `path` atomically (temporary name, renamed when complete).
 htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, const RunMeta &meta,
                              const Fidelity &fidelity, const htx_plan *plan, const RunResult &result,
-                             const htx_stats *stats, const FunctionalReport *functional, htx_err *err);
+                             const htx_stats *stats, const FunctionalReport *functional, const PowerRun *power,
+                             htx_err *err);
 
 }  // namespace htx

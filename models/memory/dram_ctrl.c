@@ -34,6 +34,10 @@ typedef struct {
     uint64_t act, pre, rd, wr; /* earliest legal cycle of each command          */
     int act_kind;              /* 0: row already served, 1: miss, 2: conflict   */
     int conflict;              /* the last PRE closed a row for a conflict      */
+    /* cached bank-local part of this bank's next demand command (pick()) */
+    int cv, cdir, ccmd;
+    int32_t catom;
+    uint64_t clocal, carrive, cdeadline;
 } bank_t;
 
 typedef struct {
@@ -88,7 +92,9 @@ struct htx_dram_ctrl {
     htx_dram_map map;
     uint64_t T[HTX_DT_COUNT];
     rank_t *r;
-    int nb; /* banks per rank */
+    int nb;       /* banks per rank                                  */
+    int bg_shift; /* log2(banks_per_group): bank -> bank group       */
+    int set_mask; /* banks / refpb_banks - 1: bank -> refresh set    */
     atom_t *atoms;
     int32_t atom_free;
     alist_t *q[2]; /* [dir][rank * nb + bank] */
@@ -153,7 +159,8 @@ void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *c)
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return htx_dram_spec_ck_to_ps(&c->s, ck); }
+/* same rounding as htx_dram_spec_ck_to_ps, inlined for the hot path */
+static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return (uint64_t)((double)ck * c->s.tck_ps + 0.5); }
 
 /* ---- creation ------------------------------------------------------------ */
 
@@ -205,6 +212,9 @@ htx_status htx_dram_ctrl_new(const htx_dram_spec *spec, const htx_dram_ctrl_cfg 
     for (int i = 0; i < HTX_DT_COUNT; i++)
         c->T[i] = spec->t_ck[i];
     c->nb = spec->banks;
+    while ((1 << c->bg_shift) < spec->banks_per_group)
+        c->bg_shift++;
+    c->set_mask = spec->banks / spec->refpb_banks - 1;
     c->r = calloc((size_t)spec->ranks, sizeof *c->r);
     if (!c->r)
         goto nomem;
@@ -400,75 +410,166 @@ static int set_has_demand(const htx_dram_ctrl *c, int r, int first)
     return 0;
 }
 
-static void offer(cand_t *best, int cmd, int rank, int bank, int32_t atom, uint64_t t, uint64_t arrive)
+static inline void offer(cand_t *best, int cmd, int rank, int bank, int32_t atom, uint64_t t, uint64_t arrive)
 {
     cand_t x = {1, cmd, rank, bank, atom, t, arrive};
     if (better(&x, best))
         *best = x;
 }
 
-/* Refresh (and the precharges it needs) for rank r.  Returns the cycle from
- * which demand commands of the affected banks must wait (UINT64_MAX: none). */
-static uint64_t pick_refresh(htx_dram_ctrl *c, int r, cand_t *best, uint64_t *block_set_first)
+/* When rank r's next refresh must issue: returns the cycle from which demand
+ * commands of the affected banks must wait; *set_first is the bank set of a
+ * per-bank refresh (UINT64_MAX for all-bank). */
+static uint64_t refresh_need(const htx_dram_ctrl *c, int r, uint64_t *set_first)
 {
-    rank_t *k = &c->r[r];
+    const rank_t *k = &c->r[r];
     const uint64_t *T = c->T;
-    int demand = k->queued > 0;
-    uint64_t row_bus = c->s.dual_command_bus ? c->bus[0] : mx(c->bus[0], c->bus[1]);
-    uint64_t floor_t = mx(mx(c->cur, k->wake), row_bus);
-    *block_set_first = UINT64_MAX;
+    *set_first = UINT64_MAX;
     if (c->cfg.refresh_mode == HTX_REFRESH_ALL_BANK) {
-        uint64_t need;
-        if (demand)
-            need = k->ref_due + (uint64_t)c->postpone_max * T[HTX_DT_REFI];
-        else {
-            need = k->ref_due;
-            if (c->pullin_max > 0) {
-                uint64_t ahead = (uint64_t)c->pullin_max * T[HTX_DT_REFI];
-                uint64_t early = k->ref_due > ahead ? k->ref_due - ahead : 0;
-                /* pull in only once the rank has been idle for tRFCab */
-                early = mx(early, c->last_demand_ck + T[HTX_DT_RFC_AB]);
-                if (early < need)
-                    need = early;
-            }
+        if (k->queued > 0)
+            return k->ref_due + (uint64_t)c->postpone_max * T[HTX_DT_REFI];
+        uint64_t need = k->ref_due;
+        if (c->pullin_max > 0) {
+            uint64_t ahead = (uint64_t)c->pullin_max * T[HTX_DT_REFI];
+            uint64_t early = k->ref_due > ahead ? k->ref_due - ahead : 0;
+            /* pull in only once the rank has been idle for tRFCab */
+            early = mx(early, c->last_demand_ck + T[HTX_DT_RFC_AB]);
+            if (early < need)
+                need = early;
         }
+        return need;
+    }
+    *set_first = (uint64_t)k->pb_next;
+    uint64_t need = k->pb_due;
+    if (set_has_demand(c, r, k->pb_next))
+        need += (uint64_t)c->postpone_max * T[HTX_DT_REFI_PB];
+    return need;
+}
+
+/* Offer the refresh of rank r (or the precharges it needs), due at `need`. */
+static void offer_refresh(const htx_dram_ctrl *c, int r, uint64_t need, cand_t *best)
+{
+    const rank_t *k = &c->r[r];
+    uint64_t row_bus = c->s.dual_command_bus ? c->bus[0] : mx(c->bus[0], c->bus[1]);
+    uint64_t floor_t = mx(mx(c->cur, k->wake), mx(row_bus, need));
+    if (c->cfg.refresh_mode == HTX_REFRESH_ALL_BANK) {
+        uint64_t t = floor_t;
         if (k->open_banks) {
-            uint64_t t = mx(need, floor_t);
             for (int b = 0; b < c->nb; b++)
                 if (k->b[b].open_row >= 0)
                     t = mx(t, k->b[b].pre);
             offer(best, HTX_CMD_PREA, r, 0, NIL, t, 0);
         } else {
-            uint64_t t = mx(need, floor_t);
             for (int b = 0; b < c->nb; b++)
                 t = mx(t, k->b[b].act);
             offer(best, HTX_CMD_REFAB, r, 0, NIL, t, 0);
         }
-        return need;
+        return;
     }
-    /* per-bank: one bank set at a time, round robin */
     int first = k->pb_next;
     int stride = c->nb / c->s.refpb_banks;
-    uint64_t need = k->pb_due;
-    if (set_has_demand(c, r, first))
-        need += (uint64_t)c->postpone_max * T[HTX_DT_REFI_PB];
     int any_open = 0;
     for (int j = 0; j < c->s.refpb_banks; j++) {
-        bank_t *b = &k->b[first + j * stride];
+        const bank_t *b = &k->b[first + j * stride];
         if (b->open_row >= 0) {
             any_open = 1;
-            offer(best, HTX_CMD_PRE, r, first + j * stride, NIL, mx(mx(need, floor_t), b->pre), 0);
+            offer(best, HTX_CMD_PRE, r, first + j * stride, NIL, mx(floor_t, b->pre), 0);
         }
     }
     if (!any_open) {
-        uint64_t t = mx(mx(need, floor_t), mx(k->refpb_ok, k->act));
+        uint64_t t = mx(floor_t, mx(k->refpb_ok, k->act));
         for (int j = 0; j < c->s.refpb_banks; j++)
             t = mx(t, k->b[first + j * stride].act);
         t = mx(t, k->ref_end);
         offer(best, HTX_CMD_REFPB, r, first, NIL, t, 0);
     }
-    *block_set_first = (uint64_t)first;
-    return need;
+}
+
+/* The bank-local part of bank `flat`'s next demand command in direction dir:
+ * which command, for which burst, and the earliest cycle as far as the bank
+ * and the burst's arrival are concerned.  Shared constraints (bank group,
+ * rank, channel, buses) are applied in pick(). */
+static void bank_local(htx_dram_ctrl *c, int flat, int dir, bank_t *b)
+{
+    const alist_t *l = &c->q[dir][flat];
+    const atom_t *h = &c->atoms[l->head];
+    b->cv = 1;
+    b->cdir = dir;
+    b->cdeadline = UINT64_MAX;
+    if (b->open_row >= 0) {
+        int32_t hit = NIL;
+        int capped = c->age_cap_ck && h->row != (uint32_t)b->open_row && c->cur >= h->arrive_ck + c->age_cap_ck;
+        if (!capped)
+            for (int32_t i = l->head; i != NIL; i = c->atoms[i].next)
+                if (c->atoms[i].row == (uint32_t)b->open_row) {
+                    hit = i;
+                    break;
+                }
+        if (hit != NIL) {
+            const atom_t *a = &c->atoms[hit];
+            if (c->age_cap_ck && h->row != (uint32_t)b->open_row)
+                b->cdeadline = h->arrive_ck + c->age_cap_ck; /* the cap may bite later */
+            int autopre = c->cfg.page_policy == HTX_PAGE_CLOSED ||
+                          (c->cfg.page_policy == HTX_PAGE_ADAPTIVE && !bank_has_row(c, flat, a->row, hit));
+            b->ccmd = dir == 0 ? (autopre ? HTX_CMD_RDA : HTX_CMD_RD) : (autopre ? HTX_CMD_WRA : HTX_CMD_WR);
+            b->catom = hit;
+            b->clocal = mx(dir == 0 ? b->rd : b->wr, a->arrive_ck);
+            b->carrive = a->arrive_ck;
+            return;
+        }
+        b->ccmd = HTX_CMD_PRE;
+        b->catom = l->head;
+        b->clocal = mx(b->pre, h->arrive_ck);
+        b->carrive = h->arrive_ck;
+        return;
+    }
+    b->ccmd = HTX_CMD_ACT;
+    b->catom = l->head;
+    b->clocal = mx(b->act, h->arrive_ck);
+    b->carrive = h->arrive_ck;
+}
+
+/* Offer bank bi's next demand command (its queue in direction dir is not empty). */
+static inline void bank_candidate(htx_dram_ctrl *c, int r, int bi, int dir, uint64_t need, uint64_t set_first,
+                                  cand_t *best)
+{
+    const uint64_t *T = c->T;
+    rank_t *k = &c->r[r];
+    bank_t *b = &k->b[bi];
+    if (!b->cv || b->cdir != dir || c->cur >= b->cdeadline)
+        bank_local(c, r * c->nb + bi, dir, b);
+    /* banks, groups and refresh sets are powers of two: masks and shifts, no division */
+    int blocked_bank = set_first != UINT64_MAX && (uint64_t)(bi & c->set_mask) == set_first;
+    uint64_t limit = (set_first == UINT64_MAX || blocked_bank) ? need : UINT64_MAX;
+    bg_t *g = &k->g[bi >> c->bg_shift];
+    uint64_t t;
+    switch (b->ccmd) {
+    case HTX_CMD_ACT:
+        t = mx(mx(b->clocal, g->act), k->act);
+        if (k->n_act >= 4)
+            t = mx(t, k->faw[k->faw_i] + T[HTX_DT_FAW]);
+        t = mx(t, mx(mx(c->bus[0], k->wake), c->cur));
+        break;
+    case HTX_CMD_PRE:
+        t = mx(b->clocal, mx(mx(c->bus[0], k->wake), c->cur));
+        break;
+    default:
+        t = dir == 0 ? mx(mx(b->clocal, g->rd), c->ch_rd) : mx(mx(b->clocal, g->wr), c->ch_wr);
+        t = mx(t, mx(mx(c->bus[c->s.dual_command_bus ? 1 : 0], k->wake), c->cur));
+        break;
+    }
+    if (t >= limit)
+        return; /* e.g. no new ACT once the refresh of this bank is due */
+    offer(best, b->ccmd, r, bi, b->catom, t, b->carrive);
+}
+
+/* Read/write mode after the queue counts changed (write drain watermarks). */
+static int next_write_mode(const htx_dram_ctrl *c)
+{
+    int nr = c->nq[0], nw = c->nq[1];
+    if (c->write_mode)
+        return !(nw == 0 || (nw <= c->cfg.write_low_watermark && nr > 0));
+    return nw >= c->cfg.write_high_watermark || (nr == 0 && nw > 0);
 }
 
 static void pick(htx_dram_ctrl *c, cand_t *best)
@@ -478,16 +579,9 @@ static void pick(htx_dram_ctrl *c, cand_t *best)
         return;
     }
     best->valid = 0;
-    int nr = c->nq[0], nw = c->nq[1];
-    if (c->write_mode) {
-        if (nw == 0 || (nw <= c->cfg.write_low_watermark && nr > 0))
-            c->write_mode = 0;
-    } else if (nw >= c->cfg.write_high_watermark || (nr == 0 && nw > 0)) {
-        c->write_mode = 1;
-    }
+    c->write_mode = next_write_mode(c);
     const int dir = c->write_mode;
     const uint64_t *T = c->T;
-    const int col_bus = c->s.dual_command_bus ? 1 : 0;
 
     for (int r = 0; r < c->s.ranks; r++) {
         rank_t *k = &c->r[r];
@@ -527,8 +621,9 @@ static void pick(htx_dram_ctrl *c, cand_t *best)
             }
         }
         uint64_t set_first;
-        uint64_t need = pick_refresh(c, r, best, &set_first);
+        uint64_t need = refresh_need(c, r, &set_first);
         if (!demand) {
+            offer_refresh(c, r, need, best);
             if (c->pd_idle_ck && (!c->sr_idle_ck || c->pd_idle_ck < c->sr_idle_ck)) {
                 uint64_t t = mx(mx(c->last_demand_ck + c->pd_idle_ck, c->cur + 1), mx(k->ref_end, k->wake));
                 /* not when a refresh is due first (it would only exit again) */
@@ -537,57 +632,12 @@ static void pick(htx_dram_ctrl *c, cand_t *best)
             }
             continue;
         }
-        int stride = c->nb / c->s.refpb_banks;
-        for (int bi = 0; bi < c->nb; bi++) {
-            int flat = r * c->nb + bi;
-            alist_t *l = &c->q[dir][flat];
-            if (!l->n)
-                continue;
-            bank_t *b = &k->b[bi];
-            int blocked_bank = set_first != UINT64_MAX && (uint64_t)(bi % stride) == set_first;
-            uint64_t limit = (set_first == UINT64_MAX || blocked_bank) ? need : UINT64_MAX;
-            bg_t *g = &k->g[bi / c->s.banks_per_group];
-            const atom_t *h = &c->atoms[l->head];
-            uint64_t t;
-            if (b->open_row >= 0) {
-                int32_t hit = NIL;
-                int capped = c->age_cap_ck && h->row != (uint32_t)b->open_row &&
-                             c->cur >= h->arrive_ck + c->age_cap_ck;
-                if (!capped)
-                    for (int32_t i = l->head; i != NIL; i = c->atoms[i].next)
-                        if (c->atoms[i].row == (uint32_t)b->open_row) {
-                            hit = i;
-                            break;
-                        }
-                if (hit != NIL) {
-                    const atom_t *a = &c->atoms[hit];
-                    if (dir == 0)
-                        t = mx(mx(b->rd, g->rd), c->ch_rd);
-                    else
-                        t = mx(mx(b->wr, g->wr), c->ch_wr);
-                    t = mx(mx(t, a->arrive_ck), mx(mx(c->bus[col_bus], k->wake), c->cur));
-                    if (t >= limit)
-                        continue;
-                    int autopre = c->cfg.page_policy == HTX_PAGE_CLOSED ||
-                                  (c->cfg.page_policy == HTX_PAGE_ADAPTIVE && !bank_has_row(c, flat, a->row, hit));
-                    int cmd = dir == 0 ? (autopre ? HTX_CMD_RDA : HTX_CMD_RD) : (autopre ? HTX_CMD_WRA : HTX_CMD_WR);
-                    offer(best, cmd, r, bi, hit, t, a->arrive_ck);
-                    continue;
-                }
-                t = mx(mx(b->pre, h->arrive_ck), mx(mx(c->bus[0], k->wake), c->cur));
-                if (t >= limit)
-                    continue;
-                offer(best, HTX_CMD_PRE, r, bi, l->head, t, h->arrive_ck);
-                continue;
-            }
-            t = mx(mx(b->act, g->act), mx(k->act, h->arrive_ck));
-            if (k->n_act >= 4)
-                t = mx(t, k->faw[k->faw_i] + T[HTX_DT_FAW]);
-            t = mx(t, mx(mx(c->bus[0], k->wake), c->cur));
-            if (t >= limit)
-                continue; /* no new ACT once the refresh of this bank is due */
-            offer(best, HTX_CMD_ACT, r, bi, l->head, t, h->arrive_ck);
-        }
+        for (int bi = 0; bi < c->nb; bi++)
+            if (c->q[dir][r * c->nb + bi].n)
+                bank_candidate(c, r, bi, dir, need, set_first, best);
+        /* the refresh competes only when it could come first (it is never earlier than need) */
+        if (!best->valid || need <= best->t)
+            offer_refresh(c, r, need, best);
     }
     c->cache = *best;
     c->cache_ok = 1;
@@ -658,6 +708,10 @@ static void issue(htx_dram_ctrl *c, const cand_t *x)
         c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)x->cmd, x->rank, x->bank, row, t);
     account_background(c, t_ps);
     htx_dram_power_cmd(&c->pw, (htx_dram_cmd)x->cmd, t_ps);
+    b->cv = 0;
+    if (x->cmd == HTX_CMD_PREA || x->cmd == HTX_CMD_REFAB || x->cmd == HTX_CMD_REFPB)
+        for (int i = 0; i < c->nb; i++)
+            k->b[i].cv = 0;
 
     switch (x->cmd) {
     case HTX_CMD_ACT:
@@ -840,6 +894,12 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
     rq->is_write = dir;
     account_occupancy(c, now_ps);
     uint64_t arrive_ck = htx_dram_spec_ps_to_ck(&c->s, now_ps + c->fe_ps);
+    /* The cached pick stays exact if only this request's banks change: same
+     * mode, the rank already had demand (refresh deadline unchanged), all-bank
+     * refresh (per-bank deadlines depend on which banks have demand), and the
+     * rank is not powered down. */
+    int keep_cache = c->cache_ok && c->cfg.refresh_mode == HTX_REFRESH_ALL_BANK && c->s.ranks == 1 &&
+                     c->r[0].queued > 0 && c->r[0].pstate == PS_NORMAL;
     for (uint64_t i = 0; i < n; i++) {
         htx_dram_addr a;
         htx_dram_map_decode(&c->map, (first + i) * bb, &a);
@@ -861,9 +921,34 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
         l->tail = ai;
         l->n++;
         c->r[a.rank].queued++;
+        c->r[a.rank].b[flat % c->nb].cv = 0;
     }
     c->nq[dir] += (int)n;
-    c->cache_ok = 0;
+    if (keep_cache && next_write_mode(c) == c->write_mode) {
+        if (dir == c->write_mode) {
+            uint64_t set_first;
+            uint64_t need = refresh_need(c, 0, &set_first);
+            cand_t best = c->cache;
+            int stale = 0;
+            for (int bi = 0; bi < c->nb && !stale; bi++) {
+                const alist_t *l = &c->q[dir][bi];
+                if (!l->n || c->atoms[l->tail].req != ri)
+                    continue; /* this request added nothing to bank bi */
+                /* the cached winner of a changed bank may no longer be its candidate */
+                if (best.valid && best.rank == 0 && best.bank == bi && best.atom != NIL)
+                    stale = 1;
+                else
+                    bank_candidate(c, 0, bi, dir, need, set_first, &best);
+            }
+            if (stale) {
+                c->cache_ok = 0;
+                return true;
+            }
+            c->cache = best;
+        }
+    } else {
+        c->cache_ok = 0;
+    }
     return true;
 }
 

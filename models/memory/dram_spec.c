@@ -50,7 +50,7 @@ double htx_dram_spec_peak_bytes_per_s(const htx_dram_spec *s)
 
 uint64_t htx_dram_spec_ck_to_ps(const htx_dram_spec *s, uint64_t ck)
 {
-    return (uint64_t)llround((double)ck * s->tck_ps);
+    return (uint64_t)((double)ck * s->tck_ps + 0.5);
 }
 
 uint64_t htx_dram_spec_ps_to_ck(const htx_dram_spec *s, uint64_t ps)
@@ -353,7 +353,9 @@ static htx_status load_timing(ctx_t *c, const config_setting_t *root, htx_dram_s
         given[d->t] = 1;
         line_of_t[d->t] = line_of(config_setting_get_member(gns, nm));
         double ck = ns * 1000.0 / s->tck_ps;
-        uint64_t cyc = (uint64_t)ceil(ck - 1e-6); /* forgive rounding noise in the ns value */
+        /* forgive rounding noise up to 1/1000 cycle: clocks such as 1066.667 MHz are
+         * themselves rounded, and 7.5 ns must stay 8 cycles of 0.9375 ns */
+        uint64_t cyc = (uint64_t)ceil(ck - 1e-3);
         if ((long)cyc < minck)
             cyc = (uint64_t)minck;
         s->t_ck[d->t] = (uint32_t)cyc;

@@ -53,8 +53,13 @@ void htx_energy_from_counts(const htx_power_spec *s, const htx_event_counts *c, 
         e.j[HTX_PWR_DRAM_CORE] =
             (rd_bits * s->dram_read_core_pj_per_bit + wr_bits * s->dram_write_core_pj_per_bit) * PJ_TO_J;
     }
-    e.j[HTX_PWR_DRAM_IO] =
-        (rd_bits * s->dram_read_io_pj_per_bit + wr_bits * s->dram_write_io_pj_per_bit) * PJ_TO_J;
+    if (c->dram_io_from_model) {
+        HTX_ASSERT(isfinite(c->dram_io_j) && c->dram_io_j >= 0.0);
+        e.j[HTX_PWR_DRAM_IO] = c->dram_io_j;
+    } else {
+        e.j[HTX_PWR_DRAM_IO] =
+            (rd_bits * s->dram_read_io_pj_per_bit + wr_bits * s->dram_write_io_pj_per_bit) * PJ_TO_J;
+    }
     e.j[HTX_PWR_LINK] = (double)c->link_bytes * BITS_PER_BYTE * s->link_pj_per_bit * PJ_TO_J;
     e.j[HTX_PWR_PCIE] = (double)c->pcie_bytes * BITS_PER_BYTE * s->pcie_pj_per_bit * PJ_TO_J;
     *out = e;
@@ -75,7 +80,9 @@ void htx_power_chip_static_w(const htx_power_spec *s, const htx_chip_static_in *
     p.w[HTX_PWR_CHIP_LEAK] = s->chip_static_w;
     p.w[HTX_PWR_SRAM_LEAK] = (double)in->sram_bytes / BYTES_PER_MIB * s->sram_leak_w_per_mib;
     p.w[HTX_PWR_DRAM_BACKGROUND] =
-        (double)in->dram_capacity_bytes / BYTES_PER_GIB * s->dram_background_mw_per_gib[in->dram_state] * 1e-3;
+        in->dram_background_from_model
+            ? 0.0
+            : (double)in->dram_capacity_bytes / BYTES_PER_GIB * s->dram_background_mw_per_gib[in->dram_state] * 1e-3;
     p.w[HTX_PWR_LINK_STATIC] = (double)in->link_ports * s->link_static_w_per_port;
     p.w[HTX_PWR_PCIE_STATIC] = in->has_pcie ? s->pcie_static_w : 0.0;
     *out = p;

@@ -55,12 +55,17 @@ typedef struct {
     uint64_t dma_bytes;            /* bytes moved by DMA / on-chip network          */
     uint64_t dram_read_bytes;      /* bytes transferred on the DRAM data bus        */
     uint64_t dram_write_bytes;
-    /* Hook for the cycle-accurate DRAM power model (models/memory): when
-     * dram_core_from_model is true, dram_core_j (joules of ACT/PRE/RD/WR/REF
-     * commands, computed from IDD currents) replaces the per-bit core path;
-     * I/O energy stays per bit. */
+    /* Hooks for the cycle-accurate DRAM power model (models/memory,
+     * dram_power.h): when dram_core_from_model is true, dram_core_j (joules of
+     * ACT/PRE/RD/WR/REF commands from IDD currents) replaces the per-bit core
+     * path; when dram_io_from_model is true, dram_io_j replaces the per-bit
+     * I/O path.  Background energy from the model goes in with
+     * htx_power_card_add_energy / htx_power_trace_add_energy on the
+     * dram_background component (and dram_background_from_model below). */
     bool dram_core_from_model;
     double dram_core_j;
+    bool dram_io_from_model;
+    double dram_io_j;
     uint64_t link_bytes;           /* payload bytes sent on chip-to-chip links,
                                       counted once per hop                          */
     uint64_t pcie_bytes;           /* payload bytes over the host link              */
@@ -79,9 +84,11 @@ typedef struct {
  *   dram_core  = 8 · (read_bytes · read_core_pj_per_bit + write_bytes · write_core_pj_per_bit)
  *                or dram_core_j when dram_core_from_model
  *   dram_io    = 8 · (read_bytes · read_io_pj_per_bit + write_bytes · write_io_pj_per_bit)
+ *                or dram_io_j when dram_io_from_model
  *   link       = 8 · link_bytes · link_pj_per_bit
  *   pcie       = 8 · pcie_bytes · pcie_pj_per_bit
- * all × 1e-12 J/pJ.  A negative or non-finite dram_core_j is a bug (HTX_ASSERT). */
+ * all × 1e-12 J/pJ.  A negative or non-finite dram_core_j / dram_io_j in use
+ * is a bug (HTX_ASSERT). */
 void htx_energy_from_counts(const htx_power_spec *s, const htx_event_counts *c, htx_energy *out);
 /* Sum of all components, in index order. */
 double htx_energy_total_j(const htx_energy *e);
@@ -92,6 +99,8 @@ typedef struct {
     uint64_t dram_capacity_bytes;  /* DRAM installed on this chip (all of it
                                       refreshes, used or not)                       */
     htx_dram_state dram_state;
+    bool dram_background_from_model; /* the DRAM model supplies background
+                                      energy: the spec's figure is not used     */
     int link_ports;                /* link ends on this chip                        */
     bool has_pcie;                 /* this chip hosts the card's PCIe endpoint      */
 } htx_chip_static_in;
@@ -104,7 +113,8 @@ typedef struct {
 /* Static power (watts) per component; the dynamic entries are 0:
  *   chip_leak       = chip_static_w
  *   sram_leak       = sram_bytes / 2^20 · sram_leak_w_per_mib
- *   dram_background = dram_capacity_bytes / 2^30 · background_mw_per_gib[state] / 1000
+ *   dram_background = dram_capacity_bytes / 2^30 · background_mw_per_gib[state] / 1000,
+ *                     0 when dram_background_from_model
  *   link_static     = link_ports · link_static_w_per_port
  *   pcie_static     = pcie_static_w if has_pcie
  * `s` is used as given: scale it first (htx_power_spec_scale) for another

@@ -35,6 +35,13 @@ void htx_power_card_free(htx_power_card *c);
 htx_status htx_power_card_add_counts(htx_power_card *c, int chip, uint64_t t_start_ps, uint64_t t_end_ps,
                                      const htx_event_counts *counts, htx_err *err);
 
+/* Energy already computed elsewhere (e.g. the DRAM model's background
+ * energy of a state interval) added to component k of `chip`, spread over
+ * [t_start_ps, t_end_ps).  Errors as htx_power_trace_add_energy, plus
+ * HTX_E_INVAL for a bad chip or component. */
+htx_status htx_power_card_add_energy(htx_power_card *c, int chip, htx_power_component k, uint64_t t_start_ps,
+                                     uint64_t t_end_ps, double joules, htx_err *err);
+
 /* From t_ps on, the DRAM of `chip` is in `state`.  Calls per chip must come
  * in non-decreasing time (HTX_E_INVAL otherwise). */
 htx_status htx_power_card_set_dram_state(htx_power_card *c, int chip, htx_dram_state state, uint64_t t_ps,

@@ -104,6 +104,18 @@ htx_status htx_power_card_add_counts(htx_power_card *c, int chip, uint64_t t_sta
     return HTX_OK;
 }
 
+htx_status htx_power_card_add_energy(htx_power_card *c, int chip, htx_power_component k, uint64_t t_start_ps,
+                                     uint64_t t_end_ps, double joules, htx_err *err)
+{
+    htx_status st = check_chip(c, chip, err);
+    if (st != HTX_OK) return st;
+    if ((unsigned)k >= HTX_PWR_COMPONENT_COUNT)
+        return htx_err_set(err, HTX_E_INVAL, NULL, 0, "component",
+                           "expected a power component in [0, %d), got %d", HTX_PWR_COMPONENT_COUNT, (int)k);
+    return htx_power_trace_add_energy(c->trace, htx_power_card_component(chip, k), t_start_ps, t_end_ps,
+                                      joules, err);
+}
+
 /* Static power of `chip` in its current state over [state_since, t_ps). */
 static htx_status add_static(htx_power_card *c, int chip, uint64_t t_ps, htx_err *err)
 {

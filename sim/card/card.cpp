@@ -48,6 +48,13 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
     }
 }
 
+void Card::set_power(htx_power_card *power)
+{
+    for (auto &chip : chips_) chip->set_power(power);
+    interconnect_->set_power(power);
+    host_->set_power(power);
+}
+
 Fidelity Card::fidelity()
 {
     return Fidelity{

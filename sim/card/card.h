@@ -36,6 +36,8 @@ public:
          const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images = {});
 
     const std::vector<std::unique_ptr<Chip>> &chips() const { return chips_; }
+    // Route every module's event energy into `power` (before simulation starts).
+    void set_power(htx_power_card *power);
     static Fidelity fidelity();
 
 private:

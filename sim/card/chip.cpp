@@ -53,6 +53,17 @@ Chip::~Chip() { htx_program_free(&prog_); }
 
 uint64_t Chip::now_ps() const { return to_ps(sc_core::sc_time_stamp()); }
 
+void Chip::add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts)
+{
+    if (!power_) return;
+    htx_err err;
+    htx_err_clear(&err);
+    if (htx_power_card_add_counts(power_, id_, t0_ps, t1_ps, &counts, &err) != HTX_OK) {
+        char buf[HTX_ERR_MSG_MAX + 64];
+        throw std::runtime_error(std::string("power: ") + htx_err_format(&err, buf, sizeof buf));
+    }
+}
+
 void Chip::sync_to(uint64_t t_ps)
 {
     const uint64_t now = now_ps();
@@ -107,6 +118,13 @@ void Chip::dma_fill()
         }
         const uint64_t arrival = mem_access(op.read_addr + dma_offset_, bytes, false, issue, data);
         dma_free_ps_ = issue;
+        if (power_) {  // DRAM transfer and the DMA write into SRAM, while the tile is in flight
+            htx_event_counts ev{};
+            ev.dram_read_bytes = bytes;
+            ev.dma_bytes = bytes;
+            ev.sram_write_bytes = bytes;
+            add_energy(issue, arrival, ev);
+        }
         inflight_.push_back(Tile{arrival, bytes, buf});
         dma_offset_ += bytes;
     }
@@ -117,7 +135,7 @@ void Chip::dma_fill()
 // the previous tile's compute is done.
 void Chip::stream_compute(size_t op_index, const htx_op &op, uint64_t cycles)
 {
-    uint64_t consumed = 0, cycles_done = 0;
+    uint64_t consumed = 0, cycles_done = 0, macs_done = 0, vec_done = 0;
     while (consumed < op.read_bytes) {
         dma_fill();
         sc_assert(!inflight_.empty());
@@ -132,8 +150,22 @@ void Chip::stream_compute(size_t op_index, const htx_op &op, uint64_t cycles)
             htx_stat_add(st_stall_ps_, tile.arrival_ps - compute_free_ps_);
             compute_free_ps_ = tile.arrival_ps;
         }
+        const uint64_t start = compute_free_ps_;
         compute_free_ps_ += tile_cycles * cycle_ps_;
         buffer_free_ps_[tile.buffer] = compute_free_ps_;
+        if (power_) {  // this tile's share of the op's MACs and vector work, reading it from SRAM
+            const auto share = [&](uint64_t total) {
+                return static_cast<uint64_t>(static_cast<unsigned __int128>(total) * consumed / op.read_bytes);
+            };
+            htx_event_counts ev{};
+            const uint64_t macs = share(op.macs), vec = share(op.vector_elems);
+            ev.macs[op.format] = macs - macs_done;
+            ev.vector_ops = vec - vec_done;
+            ev.sram_read_bytes = tile.bytes;
+            macs_done = macs;
+            vec_done = vec;
+            add_energy(start, compute_free_ps_, ev);
+        }
     }
     (void)op_index;
 }
@@ -173,8 +205,16 @@ void Chip::exec_op(const htx_op &op, int step, int op_index)
     case HTX_OP_KV_APPEND: {
         const uint64_t issue = std::max({dma_free_ps_, compute_free_ps_, now_ps()});
         uint8_t *data = fn_ ? const_cast<uint8_t *>(fn_->kv_entry(op)) : nullptr;
-        mem_access(op.write_addr, op.write_bytes, true, issue, data);
+        const uint64_t done = mem_access(op.write_addr, op.write_bytes, true, issue, data);
         dma_free_ps_ = issue;
+        if (power_) {
+            htx_event_counts ev{};
+            ev.dram_write_bytes = op.write_bytes;
+            ev.dma_bytes = op.write_bytes;
+            ev.sram_read_bytes = op.write_bytes;
+            ev.vector_ops = op.vector_elems;
+            add_energy(issue, done, ev);
+        }
         compute_free_ps_ += vector * cycle_ps_;
         return;
     }
@@ -183,10 +223,18 @@ void Chip::exec_op(const htx_op &op, int step, int op_index)
     }
     // Matrix and vector work of one op run back to back in the pipeline.
     const uint64_t cycles = matrix + vector;
-    if (op.read_bytes > 0)
+    if (op.read_bytes > 0) {
         stream_compute(static_cast<size_t>(op_index), op, cycles);
-    else
+    } else {
+        const uint64_t start = compute_free_ps_;
         compute_free_ps_ += cycles * cycle_ps_;
+        if (power_) {
+            htx_event_counts ev{};
+            ev.macs[op.format] = op.macs;
+            ev.vector_ops = op.vector_elems;
+            add_energy(start, compute_free_ps_, ev);
+        }
+    }
     if (fn_) {
         auto it = staging_.find(static_cast<size_t>(op_index));
         fn_->compute(op, it == staging_.end() ? nullptr : it->second.data(), embed_rows_.data());
@@ -223,6 +271,11 @@ void Chip::ring_allreduce(uint64_t bytes, uint64_t tag_base)
             for (int i = 0; i < c_recv; i++) buf[b_recv + i] += in[static_cast<size_t>(i)];
         const uint64_t add = htx_chip_vector_cycles(&cfg_.card.chip, static_cast<uint64_t>(c_recv));
         htx_stat_add(st_vector_cycles_, add);
+        if (power_) {
+            htx_event_counts ev{};
+            ev.vector_ops = static_cast<uint64_t>(c_recv);
+            add_energy(compute_free_ps_, compute_free_ps_ + add * cycle_ps_, ev);
+        }
         compute_free_ps_ += add * cycle_ps_;
     }
     for (int s = 0; s < n - 1; s++, phase++) {  // all-gather

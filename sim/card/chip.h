@@ -28,6 +28,7 @@
 
 extern "C" {
 #include "htx_chip_timing.h"
+#include "htx_power_card.h"
 #include "htx_config.h"
 #include "htx_plan.h"
 #include "htx_stats.h"
@@ -65,6 +66,8 @@ public:
 
     // Switch the chip to functional mode (before simulation starts).
     void enable_functional(TokenSource source, StepObserver observer);
+    // Account this chip's event energy in `power` (may be null: no power model).
+    void set_power(htx_power_card *power) { power_ = power; }
 
     const std::vector<StepRecord> &steps() const { return steps_; }
     // Non-empty if the chip stopped on an error (e.g. the mapper failed).
@@ -93,6 +96,8 @@ private:
     void link_in_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
     uint64_t host_transfer(uint64_t bytes, bool to_card, uint64_t at_ps);
     uint64_t now_ps() const;
+    // Energy of `counts` spread over [t0_ps, t1_ps) of this chip's power trace.
+    void add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts);
 
     const int id_;
     const htx_run_cfg &cfg_;
@@ -121,6 +126,8 @@ private:
     sc_core::sc_event mail_event_;
 
     tlm::tlm_generic_payload mem_trans_, link_trans_, host_trans_;
+
+    htx_power_card *power_ = nullptr;
 
     // functional mode (null in timing-only runs)
     std::unique_ptr<FunctionalChip> fn_;

@@ -1,5 +1,8 @@
 #include "host_link.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "card_payload.h"
 
 namespace htx {
@@ -19,6 +22,13 @@ void HostLink::b_transport(int chip, tlm::tlm_generic_payload &trans, sc_core::s
     const bool to_card = dir && dir->to_card;
     const uint64_t start_ps = to_ps(sc_core::sc_time_stamp() + delay);
     const uint64_t done_ps = htx_pcie_transfer(model_, trans.get_data_length(), to_card, start_ps);
+    if (power_) {  // chip 0 hosts the PCIe endpoint
+        htx_event_counts ev{};
+        ev.pcie_bytes = trans.get_data_length();
+        htx_err err;
+        if (htx_power_card_add_counts(power_, 0, start_ps, done_ps, &ev, &err) != HTX_OK)
+            throw std::runtime_error(std::string("power: ") + err.msg);
+    }
     delay = from_ps(done_ps) - sc_core::sc_time_stamp();
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }

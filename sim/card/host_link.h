@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "htx_link.h"
+#include "htx_power_card.h"
 }
 
 namespace htx {
@@ -19,9 +20,13 @@ public:
     HostLink(sc_core::sc_module_name name, int chips, htx_pcie *model);
     ~HostLink() override;
 
+    // Account transfer energy in `power` (may be null).
+    void set_power(htx_power_card *power) { power_ = power; }
+
 private:
     void b_transport(int chip, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
     htx_pcie *model_;
+    htx_power_card *power_ = nullptr;
 };
 
 }  // namespace htx

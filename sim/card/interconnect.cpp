@@ -1,5 +1,8 @@
 #include "interconnect.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "card_payload.h"
 
 namespace htx {
@@ -19,6 +22,14 @@ void Interconnect::b_transport(int src, tlm::tlm_generic_payload &trans, sc_core
     sc_assert(msg && msg->src == src);
     const uint64_t send_ps = to_ps(sc_core::sc_time_stamp() + delay);
     msg->arrival_ps = htx_icn_send(model_, src, msg->dst, trans.get_data_length(), send_ps);
+    if (power_) {  // link energy per payload bit per hop, on the sending chip's account
+        htx_event_counts ev{};
+        ev.link_bytes = static_cast<uint64_t>(trans.get_data_length()) *
+                        static_cast<uint64_t>(htx_icn_hops(model_, src, msg->dst));
+        htx_err err;
+        if (htx_power_card_add_counts(power_, src, send_ps, msg->arrival_ps, &ev, &err) != HTX_OK)
+            throw std::runtime_error(std::string("power: ") + err.msg);
+    }
     // Deliver: the receiver records the message and its arrival time; it may
     // only use it once simulated time has reached arrival_ps.
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;

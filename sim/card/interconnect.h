@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "htx_link.h"
+#include "htx_power_card.h"
 }
 
 namespace htx {
@@ -27,9 +28,13 @@ public:
     Interconnect(sc_core::sc_module_name name, int chips, htx_icn *model);
     ~Interconnect() override;
 
+    // Account transfer energy in `power` (may be null).
+    void set_power(htx_power_card *power) { power_ = power; }
+
 private:
     void b_transport(int src, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
     htx_icn *model_;
+    htx_power_card *power_ = nullptr;
 };
 
 }  // namespace htx

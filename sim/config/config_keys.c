@@ -82,6 +82,9 @@ static const htx_cfg_key card_keys[] = {
     INT_R(host.pcie_gen, 3, 6, "", "PCIe generation of the host link"),
     INT_R(host.lanes, 1, 16, "lanes", "PCIe lanes of the host link (1, 2, 4, 8 or 16)"),
     DBL_R(host.latency_ns, 0.0, 1e6, "ns", "one-way host link latency"),
+    STR_R(power.spec, "power spec (energy coefficients): a name in configs/power/ or a path to a .cfg file"),
+    DBL_R(power.process_nm, 7.0, 130.0, "nm", "chip process node the power spec is scaled to"),
+    DBL_D(power.temperature_c, -40.0, 150.0, 85.0, "degC", "junction temperature for leakage scaling"),
 };
 #undef ST
 const htx_cfg_schema htx_card_schema = {"card", card_keys, COUNT(card_keys)};

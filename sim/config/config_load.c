@@ -175,6 +175,77 @@ static htx_status join_overrides(const char *const *ov, int n, char **text, htx_
     return HTX_OK;
 }
 
+/* Parse every --set argument and check its key, before any file is read. */
+static htx_status parse_overrides(const char *const *args, int n, htx_cfg_override *ov, htx_err *err)
+{
+    htx_status st = HTX_OK;
+    for (int i = 0; i < n; i++) {
+        st = htx_cfg_override_parse(args[i], &ov[i], err);
+        if (st != HTX_OK) goto out;
+        if (override_key_known(ov[i].key)) continue;
+        char sugg[256];
+        htx_cfg_suggest(ov[i].key, htx_run_schemas, 4, top_groups, sugg, sizeof sugg);
+        if (sugg[0]) {
+            st = htx_err_set(err, HTX_E_INVAL, ov[i].label, 0, ov[i].key, "unknown key; did you mean '%s'?", sugg);
+        } else {
+            st = htx_err_set(err, HTX_E_INVAL, ov[i].label, 0, ov[i].key,
+                             "unknown key (htxsim config-keys lists every key)");
+        }
+        goto out;
+    }
+out:
+    return st;
+}
+
+/* Apply the overrides whose key is (model_only) or is not (!model_only) "model". */
+static htx_status apply_overrides(config_t *c, const htx_cfg_override *ov, int n, bool model_only, htx_err *err)
+{
+    for (int i = 0; i < n; i++) {
+        if ((strcmp(ov[i].key, "model") == 0) != model_only) continue;
+        htx_status st = htx_cfg_override_apply(c, &ov[i], err);
+        if (st != HTX_OK) return st;
+    }
+    return HTX_OK;
+}
+
+/* Bind and check card, model, workload and sim of the resolved tree. */
+static htx_status bind_groups(config_setting_t *root, const char *base_dir, const htx_cfg_files *files,
+                              htx_run_cfg *out, htx_err *err)
+{
+    htx_status st;
+    config_setting_t *card, *model, *workload, *sim;
+
+    st = require_group(root, "card", " or @include \"../cards/<card>.cfg\"", files, &card, err);
+    if (st == HTX_OK) st = htx_cfg_bind(card, root, &htx_card_schema, &out->card, files, err);
+    if (st == HTX_OK) st = htx_card_check(&out->card, card, files, err);
+    if (st == HTX_OK) {
+        st = htx_cfg_resolve_ref(out->card.memory.spec, "memory", base_dir,
+                                 config_setting_lookup(card, "memory.spec"), "card.memory.spec", "memory spec",
+                                 files, out->card.memory.spec_path, sizeof out->card.memory.spec_path, err);
+    }
+    if (st == HTX_OK) {
+        st = htx_cfg_resolve_ref(out->card.power.spec, "power", base_dir,
+                                 config_setting_lookup(card, "power.spec"), "card.power.spec", "power spec",
+                                 files, out->card.power.spec_path, sizeof out->card.power.spec_path, err);
+    }
+    if (st != HTX_OK) return st;
+
+    model = config_setting_get_member(root, "model"); /* present: inline_model checked it */
+    st = htx_cfg_bind(model, root, &htx_model_schema, &out->model, files, err);
+    if (st == HTX_OK) st = htx_model_check(&out->model, model, files, err);
+    if (st != HTX_OK) return st;
+
+    st = require_group(root, "workload", "", files, &workload, err);
+    if (st == HTX_OK) st = htx_cfg_bind(workload, root, &htx_workload_schema, &out->workload, files, err);
+    if (st == HTX_OK) st = htx_workload_check(&out->workload, &out->model, workload, files, err);
+    if (st != HTX_OK) return st;
+
+    sim = config_setting_get_member(root, "sim"); /* optional: all keys have defaults */
+    st = htx_cfg_bind(sim, root, &htx_sim_schema, &out->sim, files, err);
+    if (st == HTX_OK) st = htx_sim_check(&out->sim, &out->workload, sim, workload, files, err);
+    return st;
+}
+
 htx_status htx_run_cfg_load(const char *path, const char *const *overrides, int n_overrides,
                             htx_run_cfg *out, htx_err *err)
 {
@@ -198,23 +269,8 @@ htx_status htx_run_cfg_load(const char *path, const char *const *overrides, int 
     }
     files->fallback = path;
     htx_cfg_dirname(path, base_dir, sizeof base_dir);
-
-    /* overrides: syntax and key first, so a typo fails before anything is read */
-    for (int i = 0; i < n_overrides; i++) {
-        st = htx_cfg_override_parse(overrides[i], &ov[i], err);
-        if (st != HTX_OK) goto out;
-        if (!override_key_known(ov[i].key)) {
-            char sugg[256];
-            htx_cfg_suggest(ov[i].key, htx_run_schemas, 4, top_groups, sugg, sizeof sugg);
-            if (sugg[0]) {
-                st = htx_err_set(err, HTX_E_INVAL, ov[i].label, 0, ov[i].key, "unknown key; did you mean '%s'?", sugg);
-            } else {
-                st = htx_err_set(err, HTX_E_INVAL, ov[i].label, 0, ov[i].key,
-                                 "unknown key (htxsim --help-config lists every key)");
-            }
-            goto out;
-        }
-    }
+    st = parse_overrides(overrides, n_overrides, ov, err);
+    if (st != HTX_OK) goto out;
 
     config_init(&c);
     c_ready = true;
@@ -222,54 +278,16 @@ htx_status htx_run_cfg_load(const char *path, const char *const *overrides, int 
     if (st != HTX_OK) goto out;
     config_setting_t *root = config_root_setting(&c);
     st = check_top_level(root, files, err);
+    if (st == HTX_OK) st = apply_overrides(&c, ov, n_overrides, true, err);
+    if (st == HTX_OK) st = inline_model(&c, &mcfg, &mcfg_ready, base_dir, files, err);
+    if (st == HTX_OK) st = apply_overrides(&c, ov, n_overrides, false, err);
+    if (st == HTX_OK) st = check_top_level(root, files, err);
+    if (st == HTX_OK) st = bind_groups(root, base_dir, files, out, err);
+    if (st == HTX_OK) st = run_name(root, path, files, out->name, sizeof out->name, err);
     if (st != HTX_OK) goto out;
 
-    for (int i = 0; i < n_overrides; i++) { /* model=... before the model is inlined */
-        if (strcmp(ov[i].key, "model") != 0) continue;
-        st = htx_cfg_override_apply(&c, &ov[i], err);
-        if (st != HTX_OK) goto out;
-    }
-    st = inline_model(&c, &mcfg, &mcfg_ready, base_dir, files, err);
-    if (st != HTX_OK) goto out;
-    for (int i = 0; i < n_overrides; i++) {
-        if (strcmp(ov[i].key, "model") == 0) continue;
-        st = htx_cfg_override_apply(&c, &ov[i], err);
-        if (st != HTX_OK) goto out;
-    }
-    st = check_top_level(root, files, err);
-    if (st != HTX_OK) goto out;
-
-    config_setting_t *g;
-    st = require_group(root, "card", " or @include \"../cards/<card>.cfg\"", files, &g, err);
-    if (st == HTX_OK) st = htx_cfg_bind(g, root, &htx_card_schema, &out->card, files, err);
-    if (st == HTX_OK) st = htx_card_check(&out->card, g, files, err);
-    if (st == HTX_OK) {
-        st = htx_cfg_resolve_ref(out->card.memory.spec, "memory", base_dir,
-                                 config_setting_lookup(g, "memory.spec"), "card.memory.spec", "memory spec",
-                                 files, out->card.memory.spec_path, sizeof out->card.memory.spec_path, err);
-    }
-    if (st != HTX_OK) goto out;
-
-    g = config_setting_get_member(root, "model");
-    st = htx_cfg_bind(g, root, &htx_model_schema, &out->model, files, err);
-    if (st == HTX_OK) st = htx_model_check(&out->model, g, files, err);
-    if (st != HTX_OK) goto out;
-
-    st = require_group(root, "workload", "", files, &g, err);
-    if (st == HTX_OK) st = htx_cfg_bind(g, root, &htx_workload_schema, &out->workload, files, err);
-    if (st == HTX_OK) st = htx_workload_check(&out->workload, &out->model, g, files, err);
-    if (st != HTX_OK) goto out;
-
-    config_setting_t *wg = g;
-    g = config_setting_get_member(root, "sim");
-    st = htx_cfg_bind(g, root, &htx_sim_schema, &out->sim, files, err);
-    if (st == HTX_OK) st = htx_sim_check(&out->sim, &out->workload, g, wg, files, err);
-    if (st != HTX_OK) goto out;
-
-    st = run_name(root, path, files, out->name, sizeof out->name, err);
-    if (st != HTX_OK) goto out;
     snprintf(out->path, sizeof out->path, "%s", path);
-    if (!config_setting_get_member(root, "name")) {
+    if (!config_setting_get_member(root, "name")) { /* so that the resolved text names the run */
         config_setting_t *ns = config_setting_add(root, "name", CONFIG_TYPE_STRING);
         if (ns) config_setting_set_string(ns, out->name);
     }

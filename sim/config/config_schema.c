@@ -44,21 +44,6 @@ static void full_key(const htx_cfg_schema *s, const char *rel, char *buf, size_t
     if (w < 0 || (size_t)w >= size) buf[size - 1] = '\0'; /* over-long user key: shown truncated */
 }
 
-void htx_cfg_setting_path(const config_setting_t *s, char *buf, size_t size)
-{
-    const char *parts[32];
-    int n = 0;
-    for (; s && !config_setting_is_root(s) && n < 32; s = config_setting_parent(s)) {
-        parts[n++] = config_setting_name(s) ? config_setting_name(s) : "[]";
-    }
-    buf[0] = '\0';
-    size_t used = 0;
-    for (int i = n - 1; i >= 0 && used < size; i--) {
-        int w = snprintf(buf + used, size - used, "%s%s", i == n - 1 ? "" : ".", parts[i]);
-        if (w > 0) used += (size_t)w;
-    }
-}
-
 htx_status htx_cfg_error_at(htx_err *err, const htx_cfg_files *files, const config_setting_t *at,
                             const char *key, const char *fmt, ...)
 {
@@ -268,7 +253,7 @@ static htx_status check_known(const config_setting_t *g, const char *rel, const 
             st = htx_cfg_error_at(err, files, c, full, "unknown key; did you mean '%s'?", sugg);
         } else {
             st = htx_cfg_error_at(err, files, c, full,
-                                  "unknown key (htxsim --help-config lists the keys of '%s')", s->group);
+                                  "unknown key (htxsim config-keys lists the keys of '%s')", s->group);
         }
         goto out;
     }

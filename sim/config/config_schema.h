@@ -80,9 +80,6 @@ htx_status htx_cfg_error_at(htx_err *err, const htx_cfg_files *files, const conf
                             const char *key, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Full dotted path of a setting ("card.chip.clock_mhz"). */
-void htx_cfg_setting_path(const config_setting_t *s, char *buf, size_t size);
-
 /* Describe the expected form of key k: "an integer in [1, 1024]". */
 void htx_cfg_key_expected(const htx_cfg_key *k, char *buf, size_t size);
 /* Describe a setting's value for error messages: "0", "string \"abc\"", "a group". */

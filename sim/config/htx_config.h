@@ -4,8 +4,9 @@
  *   card     — the hardware: chips, chip micro-architecture, memory, links, host
  *   model    — a model name/path (string, resolved in configs/models/) or an inline group
  *   workload — what is decoded: batch, context, steps, number formats
- *   sim      — simulator options: seed, fidelity switches, output
- * Every key is declared once in the schema tables (config_schema.c) with its
+ *   sim      — simulator options: seed, mode, output, power-trace bins
+ * plus an optional top-level `name` (the run name).
+ * Every key is declared once in the schema tables (config_keys.c) with its
  * type, range, unit, default (or "required") and description; loading rejects
  * unknown keys, wrong types and out-of-range values with file:line: key.
  * Units are in the field names (_bytes, _ps, _ns, _mhz, _gbps, _mtps, _w).
@@ -71,6 +72,14 @@ typedef struct {
     double latency_ns;           /* one-way latency                                  */
 } htx_host_cfg;
 
+/* Power model inputs (coefficients live in a power spec file). */
+typedef struct {
+    char spec[HTX_PATH_MAX];     /* name in configs/power/ or a path to a .cfg       */
+    char spec_path[HTX_PATH_MAX];/* resolved path (filled by the loader)             */
+    double process_nm;           /* chip process node the spec is scaled to          */
+    double temperature_c;        /* junction temperature for leakage scaling         */
+} htx_power_cfg;
+
 typedef struct {
     char name[HTX_NAME_MAX];
     int chips;
@@ -78,6 +87,7 @@ typedef struct {
     htx_memory_cfg memory;
     htx_link_cfg link;
     htx_host_cfg host;
+    htx_power_cfg power;
 } htx_card_cfg;
 
 /* What is decoded. */
@@ -120,17 +130,27 @@ typedef struct {
 
 /* Load `path`, apply `n_overrides` strings of the form "key.path=value"
  * (value in libconfig syntax; strings may be unquoted), validate everything.
- * On error fills err (file, line, key, expected form) and leaves *out freed. */
+ * @include paths and model / memory-spec paths are relative to the directory
+ * of `path`; names resolve in $HTXSIM_CONFIG_DIR (else the source tree's
+ * configs/) — see configs/README.md.  `model=` overrides apply before the
+ * model file is inlined, all others after.
+ * Errors: HTX_E_IO (cannot read `path`), HTX_E_CONFIG (syntax, unknown key,
+ * type, range, missing key or file, inconsistency; file:line and key filled),
+ * HTX_E_INVAL (a bad override; err.file = "--set <argument>").
+ * On error *out holds nothing to free. */
 htx_status htx_run_cfg_load(const char *path, const char *const *overrides, int n_overrides,
                             htx_run_cfg *out, htx_err *err);
 void htx_run_cfg_free(htx_run_cfg *cfg);
 
 /* Load a model description file (top-level group `model`), or a model name
- * resolved in the configs/models/ search path. */
+ * resolved in the configs/models/ search path (a value containing '/' or
+ * ending in ".cfg" is a path, relative to the working directory).  Derived
+ * defaults are filled (n_kv_heads 0 = n_heads; GQA head_dim 0 = dim / n_heads)
+ * and the model is validated (including htx_model_validate). */
 htx_status htx_model_load(const char *name_or_path, htx_model *out, htx_err *err);
 
 /* Print every known key with type, unit, range/default and description
- * (for `htxsim --help-config`). */
+ * (for `htxsim config-keys`). */
 void htx_config_print_keys(FILE *f);
 
 #ifdef __cplusplus

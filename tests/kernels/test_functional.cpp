@@ -132,13 +132,16 @@ Accuracy teacher_forced(const htx_checkpoint &ck, const std::vector<int> &golden
     return a;
 }
 
-void report(const char *fmt, int shards, const char *kv, const Accuracy &a)
+// Figures also go to <build>/functional_accuracy_stories260k.csv (rewritten each run).
+void report(const char *fmt, int shards, const char *kv, const Accuracy &a, bool first)
 {
     printf("functional-accuracy model=stories260K weights=%s kv=%s shards=%d steps=%d top1_agree=%.4f "
            "max_abs_logit_err=%.4g mean_abs_logit_err=%.4g max_abs_ref_logit=%.4g\n",
            fmt, kv, shards, kSteps, a.top1, a.max_err, a.mean_err, a.ref_max);
-    FILE *f = fopen((std::string(HTX_BINARY_DIR) + "/functional_accuracy_stories260k.csv").c_str(), "a");
+    FILE *f = fopen((std::string(HTX_BINARY_DIR) + "/functional_accuracy_stories260k.csv").c_str(), first ? "w" : "a");
     if (f) {
+        if (first)
+            fprintf(f, "weights,kv,shards,steps,top1_agree,max_abs_logit_err,mean_abs_logit_err\n");
         fprintf(f, "%s,%s,%d,%d,%.6f,%.6g,%.6g\n", fmt, kv, shards, kSteps, a.top1, a.max_err, a.mean_err);
         fclose(f);
     }
@@ -173,13 +176,15 @@ TEST_F(Stories, QuantizedTeacherForcedAccuracy)
         {HTX_FMT_INT4, 64, HTX_FMT_FP32, 1, 0.80, 2.0},
         {HTX_FMT_MXFP4, 32, HTX_FMT_FP32, 1, 0.70, 2.0},
     };
+    bool first = true;
     for (const Case &c : cases) {
         htx_sm_options o = {c.shards, c.w, c.group, c.kv};
         Accuracy a = teacher_forced(ck_, golden_, ref_logits_, o);
         std::string name = htx_format_name(c.w);
         if (c.w == HTX_FMT_INT4)
             name += "_g" + std::to_string(c.group);
-        report(name.c_str(), c.shards, htx_format_name(c.kv), a);
+        report(name.c_str(), c.shards, htx_format_name(c.kv), a, first);
+        first = false;
         EXPECT_GE(a.top1, c.min_top1) << name << " shards " << c.shards;
         EXPECT_LE(a.mean_err, c.max_mean_err) << name << " shards " << c.shards;
         EXPECT_TRUE(std::isfinite(a.max_err)) << name;

@@ -176,8 +176,8 @@ TEST(Vector, ArgmaxAndTopK)
     EXPECT_EQ(htx_argmax(nan3.data(), 3), 0u);
     std::vector<float> neg = {NAN, -7.0f, -3.0f};
     EXPECT_EQ(htx_argmax(neg.data(), 3), 2u);
-    uint32_t idx[5];
-    float val[5];
+    uint32_t idx[8];
+    float val[8];
     ASSERT_EQ(htx_topk(x.data(), x.size(), 5, idx, val), 5u);
     const uint32_t want_idx[5] = {1, 3, 6, 5, 0};
     const float want_val[5] = {5.0f, 5.0f, 5.0f, 3.0f, 1.0f};

@@ -175,6 +175,16 @@ TEST(HfImport, MissingAndInvalidKeys)
     e = import_text(replace(qw, "\"num_key_value_heads\": 4", "\"num_key_value_heads\": 5"), HTX_E_CONFIG);
     EXPECT_STREQ(e.key, "model.n_kv_heads");  // range ok, divisibility caught by htx_model_validate
 
+    {  // head_dim null: hidden_size / num_attention_heads = 4096 / 64
+        htx_json *root = nullptr;
+        htx_model m;
+        std::string q = replace(qw, "\"head_dim\": 128", "\"head_dim\": null");
+        ASSERT_EQ(htx_json_parse(q.data(), q.size(), "q.json", &root, &e), HTX_OK);
+        EXPECT_EQ(htx_model_import_hf_json(root, "q.json", "q", &m, &e), HTX_OK) << err_text(e);
+        EXPECT_EQ(m.head_dim, 64);
+        htx_json_free(root);
+    }
+
     const std::string mx = read_all(hf_path("mixtral-8x22b"));
     e = import_text(replace(mx, "\"sliding_window\": null", "\"sliding_window\": 4096"), HTX_E_CONFIG);
     EXPECT_STREQ(e.key, "sliding_window");

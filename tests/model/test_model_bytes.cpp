@@ -94,11 +94,43 @@ TEST(ModelBytes, MoeReadsTopKExperts)
 TEST(ModelBytes, GptOssCheckpointSize)
 {
     htx_model m = load("gpt-oss-120b");
-    htx_weight_bytes mx, bf;
-    htx_model_weight_bytes(&m, HTX_FMT_MXFP4, 0, &mx);
-    htx_model_weight_bytes(&m, HTX_FMT_BF16, 0, &bf);
-    const double bytes = (double)(bf.stored_sum - bf.stored[HTX_PART_ROUTED_EXPERT] + mx.stored[HTX_PART_ROUTED_EXPERT]);
-    EXPECT_NEAR(bytes / (1u << 30), 60.8, 0.05);
+    htx_format fmt[HTX_PART_COUNT];
+    for (auto &f : fmt) f = HTX_FMT_BF16;
+    fmt[HTX_PART_ROUTED_EXPERT] = HTX_FMT_MXFP4;
+    htx_weight_bytes b;
+    htx_model_weight_bytes_by_part(&m, fmt, 0, &b);
+    EXPECT_NEAR((double)b.stored_sum / (1u << 30), 60.8, 0.05);
+    // experts: 36 layers * 128 * (gate+up 5760 rows + down 2880 rows) * (1440 + 45*2 scale bytes)
+    //          + their bf16 biases
+    EXPECT_EQ(b.stored[HTX_PART_ROUTED_EXPERT], 36ull * 128 * (8640ull * (1440 + 90) + 2 * (2 * 2880 + 2880)));
+}
+
+TEST(ModelBytes, DefaultFormats)
+{
+    for (const auto &name : {"deepseek-v3", "llama-3.1-8b"}) {
+        htx_model m = load(name);
+        htx_format fmt[HTX_PART_COUNT];
+        htx_model_default_formats(&m, HTX_FMT_INT4, fmt);
+        EXPECT_EQ(fmt[HTX_PART_ROUTER], HTX_FMT_BF16);
+        EXPECT_EQ(fmt[HTX_PART_EMBEDDING], HTX_FMT_BF16);
+        EXPECT_EQ(fmt[HTX_PART_ATTENTION], HTX_FMT_INT4);
+        htx_weight_bytes a, b;
+        htx_model_weight_bytes(&m, HTX_FMT_INT4, 64, &a);
+        htx_model_weight_bytes_by_part(&m, fmt, 64, &b);
+        EXPECT_EQ(a.stored_sum, b.stored_sum);
+        EXPECT_EQ(a.per_token_sum, b.per_token_sum);
+    }
+    htx_model tied;
+    ASSERT_EQ(read_cfg(cfg_path("stories260k"), &tied), "");
+    htx_format fmt[HTX_PART_COUNT];
+    htx_model_default_formats(&tied, HTX_FMT_INT8, fmt);
+    EXPECT_EQ(fmt[HTX_PART_EMBEDDING], HTX_FMT_INT8);  // the tied table is the classifier matrix
+    htx_weight_bytes b;
+    htx_model_weight_bytes(&tied, HTX_FMT_INT8, 0, &b);
+    EXPECT_EQ(b.stored[HTX_PART_EMBEDDING], 512u * (64 + 4));  // int8 rows + fp32 scale
+    EXPECT_EQ(b.per_token[HTX_PART_EMBEDDING], 64u + 4);      // one row
+    EXPECT_EQ(b.stored[HTX_PART_CLASSIFIER], 0u);              // stored once, as the embedding
+    EXPECT_EQ(b.per_token[HTX_PART_CLASSIFIER], 512u * (64 + 4));
 }
 
 TEST(ModelBytes, KvCache)
@@ -142,6 +174,28 @@ TEST(ModelBytes, ActivationsByHand)
     d.experts_per_token = 4;
     uint64_t a2 = htx_model_activation_bytes(&d, HTX_FMT_BF16, 1);
     EXPECT_EQ(a1 - a2, 2ull * 58 * 4 * (3 * 2048 + 7168));
+}
+
+TEST(ModelBytes, InfoPrinterTiedDense)
+{
+    htx_model m;
+    ASSERT_EQ(read_cfg(cfg_path("stories260k"), &m), "");
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ASSERT_NE(f, nullptr);
+    htx_model_info_print(f, &m, HTX_FMT_FP32, 0, HTX_FMT_FP32, 512);
+    std::fclose(f);
+    std::string out(buf, len);
+    std::free(buf);
+    EXPECT_NE(out.find("exact: 260032 parameters"), std::string::npos) << out;
+    EXPECT_NE(out.find("tied embeddings"), std::string::npos) << out;
+    EXPECT_NE(out.find("matrices fp32; norms in bf16"), std::string::npos) << out;
+    EXPECT_NE(out.find("0-4          dense   full"), std::string::npos) << out;
+    // the classifier is stored once, as the embedding, but read in full every step
+    char row[128];
+    std::snprintf(row, sizeof row, "  %-14s %14s %14s %14s %16s", "classifier", "0", "32.77 K", "0 B", "128.00 KiB");
+    EXPECT_NE(out.find(row), std::string::npos) << out;
 }
 
 TEST(ModelBytes, InfoPrinter)

@@ -94,6 +94,22 @@ TEST(PowerCard, EnergyAddsUpToEventsStaticAndBoard)
     }
 }
 
+TEST(PowerCard, DramModelBackgroundEnergyReplacesTheSpecFigure)
+{
+    htx_power_spec s = load28();
+    auto in = chips_in(1);
+    in[0].dram_background_from_model = true;
+    Card card;
+    htx_err err;
+    ASSERT_EQ(htx_power_card_new(&s, 1, in.data(), 1000, &card.c, &err), HTX_OK);
+    ASSERT_EQ(htx_power_card_add_energy(card.c, 0, HTX_PWR_DRAM_BACKGROUND, 0, 4000, 2e-9, &err), HTX_OK);
+    EXPECT_EQ(htx_power_card_add_energy(card.c, 0, HTX_PWR_COMPONENT_COUNT, 0, 4000, 2e-9, &err), HTX_E_INVAL);
+    EXPECT_EQ(htx_power_card_add_energy(card.c, 1, HTX_PWR_DRAM_BACKGROUND, 0, 4000, 2e-9, &err), HTX_E_INVAL);
+    ASSERT_EQ(htx_power_card_finalize(card.c, 4000, &err), HTX_OK);
+    EXPECT_NEAR(htx_power_card_component_energy_j(card.c, HTX_PWR_DRAM_BACKGROUND), 2e-9, 1e-21);
+    EXPECT_NEAR(htx_power_trace_bin_w(htx_power_card_trace(card.c), 2, HTX_PWR_DRAM_BACKGROUND), 0.5, 1e-12);
+}
+
 TEST(PowerCard, RejectsBadUse)
 {
     htx_power_spec s = load28();

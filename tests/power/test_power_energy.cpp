@@ -134,6 +134,20 @@ TEST(PowerEnergy, DramModelEnergyReplacesTheCorePathOnly)
     EXPECT_EQ(model.j[HTX_PWR_DRAM_CORE], 1.25e-6);
     EXPECT_EQ(model.j[HTX_PWR_DRAM_IO], per_bit.j[HTX_PWR_DRAM_IO]);
     EXPECT_GT(per_bit.j[HTX_PWR_DRAM_CORE], 0.0);
+    c.dram_io_from_model = true;
+    c.dram_io_j = 0.5e-6;
+    htx_energy_from_counts(&s, &c, &model);
+    EXPECT_EQ(model.j[HTX_PWR_DRAM_CORE], 1.25e-6);
+    EXPECT_EQ(model.j[HTX_PWR_DRAM_IO], 0.5e-6);
+    // Background from the model: the spec's figure drops out.
+    htx_chip_static_in in = chip_in(1, HTX_DRAM_ACTIVE_STANDBY);
+    htx_static_power p;
+    htx_power_chip_static_w(&s, &in, &p);
+    EXPECT_GT(p.w[HTX_PWR_DRAM_BACKGROUND], 0.0);
+    in.dram_background_from_model = true;
+    htx_power_chip_static_w(&s, &in, &p);
+    EXPECT_EQ(p.w[HTX_PWR_DRAM_BACKGROUND], 0.0);
+    EXPECT_EQ(p.w[HTX_PWR_CHIP_LEAK], s.chip_static_w);
 }
 
 TEST(PowerEnergy, StaticPowerFollowsTheFormulae)

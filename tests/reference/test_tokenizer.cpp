@@ -157,3 +157,66 @@ TEST(Tokenizer, TruncatedAndTrailing)
     EXPECT_EQ(htx_tokenizer_load("/nonexistent/tok.bin", 512, &t, &e), HTX_E_IO);
     EXPECT_EQ(htx_tokenizer_load(kTok.c_str(), 0, &t, &e), HTX_E_INVAL);
 }
+
+namespace {
+
+std::string decode_all(const htx_tokenizer &t, const std::vector<int> &ids)
+{
+    // BOS itself is not text: decoding starts after it, with BOS as prev
+    std::string s;
+    int prev = -1;
+    for (size_t i = 0; i < ids.size(); i++) {
+        int id = ids[i];
+        if (i == 0 && id == HTX_TOKEN_BOS) {
+            prev = id;
+            continue;
+        }
+        int len = 0;
+        const char *p = htx_tokenizer_decode(&t, prev, id, &len);
+        if (p)
+            s.append(p, (size_t)len);
+        prev = id;
+    }
+    return s;
+}
+
+} // namespace
+
+TEST(Tokenizer, EncodeRoundTripsAndMatchesTheStoryStart)
+{
+    htx_tokenizer t;
+    htx_err e;
+    ASSERT_EQ(htx_tokenizer_load(kTok.c_str(), 512, &t, &e), HTX_OK) << e.msg;
+    for (const char *text : {"Once upon a time, there was a little girl named Lily.", "Hello\nworld  42!",
+                             "caf\xc3\xa9 \xe2\x82\xac", ""}) {
+        std::vector<int> ids(std::strlen(text) + 3);
+        int n = -1;
+        ASSERT_EQ(htx_tokenizer_encode(&t, text, true, false, ids.data(), (int)ids.size(), &n, &e), HTX_OK)
+            << e.msg;
+        ids.resize((size_t)n);
+        ASSERT_GE(n, 1);
+        EXPECT_EQ(ids[0], HTX_TOKEN_BOS);
+        // the dummy prefix space is dropped after BOS by decode
+        EXPECT_EQ(decode_all(t, ids), std::string(text)) << text;
+    }
+    // the README's story start encodes to the same ids the model generates
+    const char *start = "Once upon a time, there was a little girl named Lily.";
+    std::vector<int> ids(64);
+    int n = 0;
+    ASSERT_EQ(htx_tokenizer_encode(&t, start, false, true, ids.data(), 64, &n, &e), HTX_OK);
+    ids.resize((size_t)n);
+    EXPECT_EQ(ids.back(), HTX_TOKEN_EOS);
+    std::ifstream g(std::string(HTX_SOURCE_DIR) + "/tests/data/stories260k_greedy_fp32.txt");
+    std::vector<int> golden;
+    std::string line;
+    while (std::getline(g, line))
+        if (!line.empty() && line[0] != '#')
+            golden.push_back(std::stoi(line));
+    ASSERT_GE(golden.size(), (size_t)n - 1);
+    EXPECT_EQ(std::vector<int>(ids.begin(), ids.end() - 1), std::vector<int>(golden.begin(), golden.begin() + n - 1));
+    // too small a buffer is an error, not an overflow
+    EXPECT_EQ(htx_tokenizer_encode(&t, start, true, true, ids.data(), 3, &n, &e), HTX_E_INVAL);
+    EXPECT_STREQ(e.key, "max_tokens");
+    EXPECT_EQ(n, 0);
+    htx_tokenizer_free(&t);
+}

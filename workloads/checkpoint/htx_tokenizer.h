@@ -8,6 +8,8 @@
 #ifndef HTX_TOKENIZER_H
 #define HTX_TOKENIZER_H
 
+#include <stdbool.h>
+
 #include "htx_err.h"
 
 #ifdef __cplusplus
@@ -24,6 +26,7 @@ typedef struct {
     int *piece_len;        /* (vocab) bytes of each piece                    */
     float *scores;         /* (vocab) merge scores                           */
     char byte_pieces[256][2]; /* single raw bytes, NUL-terminated            */
+    int *sorted;           /* (vocab) token ids sorted by piece bytes (encode) */
 } htx_tokenizer;
 
 /* Load `vocab_size` tokens from path.  HTX_E_IO / HTX_E_FORMAT with the file,
@@ -38,6 +41,16 @@ void htx_tokenizer_free(htx_tokenizer *t);
  * Returns a NUL-terminated string owned by t (a raw 0x00 byte gives "");
  * NULL if token is out of range.  *len (may be NULL) gets its length in bytes. */
 const char *htx_tokenizer_decode(const htx_tokenizer *t, int prev_token, int token, int *len);
+
+/* Byte-pair encode UTF-8 `text` the llama2.c / SentencePiece way: a dummy
+ * leading space when text is not empty, one token per code point (pieces
+ * "<0xXX>" for bytes of code points not in the vocabulary), then repeated
+ * merging of the adjacent pair whose concatenation is the highest-scoring
+ * piece.  Optional BOS first / EOS last.  Writes at most max_tokens ids
+ * (strlen(text) + 3 always suffices) and their count to *n_tokens.
+ * HTX_E_INVAL if max_tokens is too small or a byte has no "<0xXX>" piece. */
+htx_status htx_tokenizer_encode(const htx_tokenizer *t, const char *text, bool bos, bool eos,
+                                int *tokens, int max_tokens, int *n_tokens, htx_err *err);
 
 #ifdef __cplusplus
 }

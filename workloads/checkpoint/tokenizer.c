@@ -17,6 +17,30 @@ static bool read_u32(FILE *f, uint32_t *v)
     return true;
 }
 
+/* Bottom-up merge sort of ids by strcmp of their pieces (stable; qsort has
+ * no context argument in C11).  False if the scratch cannot be allocated. */
+static bool sort_ids(int *ids, int n, char *const *pieces)
+{
+    int *tmp = malloc((size_t)n * sizeof *tmp);
+    if (!tmp)
+        return false;
+    for (int width = 1; width < n; width *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * width) {
+            int mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            int a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                tmp[k++] = strcmp(pieces[ids[a]], pieces[ids[b]]) <= 0 ? ids[a++] : ids[b++];
+            while (a < mid)
+                tmp[k++] = ids[a++];
+            while (b < hi)
+                tmp[k++] = ids[b++];
+        }
+        memcpy(ids, tmp, (size_t)n * sizeof *ids);
+    }
+    free(tmp);
+    return true;
+}
+
 void htx_tokenizer_free(htx_tokenizer *t)
 {
     if (!t)
@@ -27,6 +51,7 @@ void htx_tokenizer_free(htx_tokenizer *t)
     free(t->pieces);
     free(t->piece_len);
     free(t->scores);
+    free(t->sorted);
     memset(t, 0, sizeof *t);
 }
 
@@ -102,6 +127,14 @@ htx_status htx_tokenizer_load(const char *path, int vocab_size, htx_tokenizer *t
         t->pieces[i][len] = '\0';
         t->piece_len[i] = len;
         off += 8 + len;
+    }
+    /* ids sorted by piece bytes for encoding (stable: ties by lower id) */
+    t->sorted = malloc((size_t)vocab_size * sizeof *t->sorted);
+    for (int i = 0; t->sorted && i < vocab_size; i++)
+        t->sorted[i] = i;
+    if (!t->sorted || !sort_ids(t->sorted, vocab_size, t->pieces)) {
+        st = htx_err_set(err, HTX_E_NOMEM, path, 0, NULL, "cannot allocate the sorted vocabulary");
+        goto out;
     }
     if (fgetc(f) != EOF) {
         st = htx_err_set(err, HTX_E_FORMAT, path, 0, "size",

@@ -153,7 +153,8 @@ static htx_status read_gqa(const reader *r, family fam, htx_model *m)
     m->attn = HTX_ATTN_GQA;
     TRY(get_int(r, "num_key_value_heads", 1, m->n_heads, m->n_heads, -1, &m->n_kv_heads));
     long dflt_head_dim = (m->dim % m->n_heads == 0) ? m->dim / m->n_heads : -1;
-    TRY(get_int(r, "head_dim", 1, 65536, dflt_head_dim, -1, &m->head_dim));
+    /* null or absent: hidden_size / num_attention_heads, as transformers does */
+    TRY(get_int(r, "head_dim", 1, 65536, dflt_head_dim, dflt_head_dim, &m->head_dim));
     TRY(get_bool(r, "attention_bias", fam == FAM_GPT_OSS, &m->attn_bias));
 out:
     return st;

@@ -5,7 +5,7 @@
  *                 num_attention_heads, rms_norm_eps, rope_theta (required);
  *                 tie_word_embeddings (default false), hidden_act (default "silu")
  *   GQA families: num_key_value_heads (default num_attention_heads),
- *                 head_dim (default hidden_size / num_attention_heads), attention_bias
+ *                 head_dim (null or absent: hidden_size / num_attention_heads), attention_bias
  *   "llama":      intermediate_size; mlp_bias must be false
  *   "mixtral":    num_local_experts, num_experts_per_tok, intermediate_size (expert FFN);
  *                 sliding_window must be null or absent

@@ -363,7 +363,10 @@ static htx_status parse_number(parser *ps, htx_json *v)
     memcpy(buf, start, len);
     buf[len] = '\0';
     v->type = HTX_JSON_NUMBER;
-    v->number = strtod(buf, NULL);
+    char *end = NULL;
+    v->number = strtod(buf, &end);
+    if (end != buf + len) /* only under a locale whose decimal point is not '.' */
+        return fail(ps, "number %.40s could not be converted (C library locale?)", buf);
     if (!isfinite(v->number))
         return fail(ps, "number %.40s%s is out of the range of a double", buf, len > 40 ? "..." : "");
     if (integral) {

@@ -71,10 +71,12 @@ static void print_header(FILE *f, const htx_model *m)
     fprintf(f, "  ffn           %s", m->activation == HTX_ACT_SILU ? "SwiGLU" : "GeGLU");
     if (m->n_layers - n_moe > 0)
         fprintf(f, ", dense hidden %d", m->ffn_hidden);
-    if (n_moe > 0)
-        fprintf(f, ", %d routed experts (top-%d) + %d shared, expert hidden %d%s", m->n_routed_experts,
-                m->experts_per_token, m->n_shared_experts, m->expert_hidden,
-                m->expert_bias ? ", expert biases" : "");
+    if (n_moe > 0) {
+        fprintf(f, ", %d routed experts (top-%d)", m->n_routed_experts, m->experts_per_token);
+        if (m->n_shared_experts > 0)
+            fprintf(f, " + %d shared", m->n_shared_experts);
+        fprintf(f, ", expert hidden %d%s", m->expert_hidden, m->expert_bias ? ", expert biases" : "");
+    }
     fprintf(f, "\n");
     if (m->n_mtp_layers > 0)
         fprintf(f, "  MTP modules   %d (%s parameters, not counted below, not run)\n", m->n_mtp_layers,
@@ -181,7 +183,8 @@ void htx_model_info_print(FILE *f, const htx_model *m, htx_format wfmt, unsigned
         fprintf(f, "  weights       matrices int4 (group %u)", group ? group : 32);
     else
         fprintf(f, "  weights       matrices %s", htx_format_name(wfmt));
-    fprintf(f, "; norms, biases, router%s in bf16\n\n", m->tied_embeddings ? "" : ", embedding table");
+    fprintf(f, "; norms%s%s%s in bf16\n\n", m->attn_bias || m->expert_bias || m->router_bias ? ", biases" : "",
+            m->n_routed_experts > 0 ? ", router" : "", m->tied_embeddings ? "" : ", embedding table");
     print_parts(f, &c, &wb);
     fprintf(f, "\n  KV cache (%s)     %s per token (all layers); %s per sequence and read per decode step "
                "at context %d\n",

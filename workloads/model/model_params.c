@@ -69,10 +69,11 @@ uint64_t htx_model_mtp_params(const htx_model *m)
     return c.total_sum * (uint64_t)m->n_mtp_layers;
 }
 
-static void bytes_tensors(const htx_tensor_desc *t, int n, htx_format wfmt, unsigned group, htx_weight_bytes *out)
+static void bytes_tensors(const htx_tensor_desc *t, int n, const htx_format fmt[HTX_PART_COUNT], unsigned group,
+                          htx_weight_bytes *out)
 {
     for (int i = 0; i < n; i++) {
-        htx_format f = t[i].in_weight_format ? wfmt : HTX_FMT_BF16;
+        htx_format f = t[i].matrix ? fmt[t[i].part] : HTX_FMT_BF16;
         out->stored[t[i].part] += t[i].copies * htx_format_matrix_bytes(f, t[i].rows, t[i].cols, group);
         out->per_token[t[i].part] +=
             t[i].active_copies * htx_format_matrix_bytes(f, t[i].active_rows, t[i].cols, group);
@@ -88,21 +89,46 @@ static void finish_bytes(htx_weight_bytes *out)
     }
 }
 
-void htx_model_layer_weight_bytes(const htx_model *m, int l, htx_format wfmt, unsigned group,
-                                  htx_weight_bytes *out)
+void htx_model_default_formats(const htx_model *m, htx_format wfmt, htx_format fmt[HTX_PART_COUNT])
+{
+    for (int p = 0; p < HTX_PART_COUNT; p++)
+        fmt[p] = wfmt;
+    fmt[HTX_PART_ROUTER] = HTX_FMT_BF16;
+    if (!m->tied_embeddings)
+        fmt[HTX_PART_EMBEDDING] = HTX_FMT_BF16;
+}
+
+void htx_model_layer_weight_bytes_by_part(const htx_model *m, int l, const htx_format fmt[HTX_PART_COUNT],
+                                          unsigned group, htx_weight_bytes *out)
 {
     htx_tensor_desc t[HTX_LAYER_TENSORS_MAX];
     memset(out, 0, sizeof *out);
-    bytes_tensors(t, htx_model_layer_tensors(m, l, t), wfmt, group, out);
+    bytes_tensors(t, htx_model_layer_tensors(m, l, t), fmt, group, out);
     finish_bytes(out);
 }
 
-void htx_model_weight_bytes(const htx_model *m, htx_format wfmt, unsigned group, htx_weight_bytes *out)
+void htx_model_weight_bytes_by_part(const htx_model *m, const htx_format fmt[HTX_PART_COUNT], unsigned group,
+                                    htx_weight_bytes *out)
 {
     htx_tensor_desc t[HTX_LAYER_TENSORS_MAX];
     memset(out, 0, sizeof *out);
     for (int l = 0; l < m->n_layers; l++)
-        bytes_tensors(t, htx_model_layer_tensors(m, l, t), wfmt, group, out);
-    bytes_tensors(t, htx_model_global_tensors(m, t), wfmt, group, out);
+        bytes_tensors(t, htx_model_layer_tensors(m, l, t), fmt, group, out);
+    bytes_tensors(t, htx_model_global_tensors(m, t), fmt, group, out);
     finish_bytes(out);
+}
+
+void htx_model_layer_weight_bytes(const htx_model *m, int l, htx_format wfmt, unsigned group,
+                                  htx_weight_bytes *out)
+{
+    htx_format fmt[HTX_PART_COUNT];
+    htx_model_default_formats(m, wfmt, fmt);
+    htx_model_layer_weight_bytes_by_part(m, l, fmt, group, out);
+}
+
+void htx_model_weight_bytes(const htx_model *m, htx_format wfmt, unsigned group, htx_weight_bytes *out)
+{
+    htx_format fmt[HTX_PART_COUNT];
+    htx_model_default_formats(m, wfmt, fmt);
+    htx_model_weight_bytes_by_part(m, fmt, group, out);
 }

@@ -4,7 +4,8 @@
  * Counts are exact element counts of the published checkpoints' tensors
  * (Hugging Face module layout), derived from the shapes in htx_model alone.
  *
- * Storage choices behind the byte figures (one place, used everywhere):
+ * Storage choices behind htx_model_weight_bytes (htx_model_weight_bytes_by_part
+ * lets the caller pick the matrix format of every part instead):
  *   - weight matrices (attention projections, dense FFN, shared and routed
  *     experts, untied classifier) are stored in the chosen weight format, with
  *     its scales: htx_format_matrix_bytes(wfmt, rows = out, cols = in, group);
@@ -84,6 +85,16 @@ void htx_model_weight_bytes(const htx_model *m, htx_format wfmt, unsigned group,
 /* The same for decoder layer `l` alone. */
 void htx_model_layer_weight_bytes(const htx_model *m, int l, htx_format wfmt, unsigned group,
                                   htx_weight_bytes *out);
+
+/* Mixed precision: the matrices of part p are stored in fmt[p] (1-D tensors
+ * stay bf16).  E.g. GPT-OSS as published: routed experts MXFP4, all else bf16. */
+void htx_model_weight_bytes_by_part(const htx_model *m, const htx_format fmt[HTX_PART_COUNT], unsigned group,
+                                    htx_weight_bytes *out);
+void htx_model_layer_weight_bytes_by_part(const htx_model *m, int l, const htx_format fmt[HTX_PART_COUNT],
+                                          unsigned group, htx_weight_bytes *out);
+/* The per-part formats behind htx_model_weight_bytes: every part `wfmt`
+ * except the router (bf16) and an untied embedding table (bf16). */
+void htx_model_default_formats(const htx_model *m, htx_format wfmt, htx_format fmt[HTX_PART_COUNT]);
 
 /* KV-cache bytes that one token adds to layer `l` in format `kv_fmt`.
  * GQA: K and V, n_kv_heads vectors of head_dim each; MLA: the compressed

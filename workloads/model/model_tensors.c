@@ -3,21 +3,21 @@
 #include <stddef.h>
 
 static int add(htx_tensor_desc *t, int n, htx_param_part part, const char *name, uint64_t rows, uint64_t cols,
-               bool in_wfmt, uint64_t copies, uint64_t active_copies)
+               bool matrix, uint64_t copies, uint64_t active_copies)
 {
     HTX_ASSERT(n < HTX_LAYER_TENSORS_MAX);
     t[n] = (htx_tensor_desc){.part = part,
                              .name = name,
                              .rows = rows,
                              .cols = cols,
-                             .in_weight_format = in_wfmt,
+                             .matrix = matrix,
                              .copies = copies,
                              .active_copies = active_copies,
                              .active_rows = rows};
     return n + 1;
 }
 
-/* A matrix stored once in the weight format and read whole by every step. */
+/* A matrix stored once and read whole by every step. */
 #define MAT(part, name, rows, cols) n = add(t, n, part, name, rows, cols, true, 1, 1)
 /* A bf16 vector stored once and read by every step. */
 #define VEC(part, name, len) n = add(t, n, part, name, 1, len, false, 1, 1)
@@ -81,8 +81,7 @@ int htx_model_layer_tensors(const htx_model *m, int l, htx_tensor_desc *t)
     }
     const uint64_t e = (uint64_t)m->n_routed_experts, k = (uint64_t)m->experts_per_token;
     const uint64_t eh = (uint64_t)m->expert_hidden;
-    /* router logits: kept bf16 (see model_params.h) */
-    n = add(t, n, HTX_PART_ROUTER, "mlp.gate.weight", e, d, false, 1, 1);
+    MAT(HTX_PART_ROUTER, "mlp.gate.weight", e, d);
     if (m->router_bias)
         VEC(HTX_PART_ROUTER, "mlp.gate.bias", e);
     if (m->n_shared_experts > 0) {
@@ -106,8 +105,7 @@ int htx_model_global_tensors(const htx_model *m, htx_tensor_desc *t)
 {
     const uint64_t d = (uint64_t)m->dim, v = (uint64_t)m->vocab_size;
     int n = 0;
-    /* a tied table is the classifier matrix, hence in the weight format */
-    n = add(t, n, HTX_PART_EMBEDDING, "embed_tokens.weight", v, d, m->tied_embeddings, 1, 1);
+    MAT(HTX_PART_EMBEDDING, "embed_tokens.weight", v, d);
     t[n - 1].active_rows = 1; /* a decode step looks up its token's row only */
     VEC(HTX_PART_NORM, "norm.weight", d);
     n = add(t, n, HTX_PART_CLASSIFIER, "lm_head.weight", v, d, true, m->tied_embeddings ? 0 : 1, 1);

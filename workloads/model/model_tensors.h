@@ -20,7 +20,8 @@ typedef struct {
     const char *name;       /* HF tensor name, e.g. "self_attn.q_proj.weight"          */
     uint64_t rows;          /* output channels (1 for a vector)                         */
     uint64_t cols;          /* inputs per row (vector length for a vector)              */
-    bool in_weight_format;  /* stored in the chosen weight format; false: bf16          */
+    bool matrix;            /* a matrix, stored in its part's weight format; false: a
+                               1-D tensor (norm, bias, sink), always bf16               */
     uint64_t copies;        /* instances stored (routed experts: n_routed_experts;
                                tied classifier: 0, it is the embedding table)           */
     uint64_t active_copies; /* instances one decode step reads (top-k for experts)      */

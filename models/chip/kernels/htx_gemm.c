@@ -2,26 +2,17 @@
 #include "htx_gemm.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "htx_quant.h"
+#include "htx_quant_impl.h"
 
-/* little-endian fp32 at p (any alignment) */
-static inline float get_f32le(const uint8_t *p)
-{
-    uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-    float v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static int int4_at(const uint8_t *row, uint64_t j)
+static inline int int4_at(const uint8_t *row, uint64_t j)
 {
     int q = (j % 2 == 0) ? (row[j / 2] & 0xf) : (row[j / 2] >> 4);
     return q >= 8 ? q - 16 : q;
 }
 
-static unsigned nibble_at(const uint8_t *row, uint64_t j)
+static inline unsigned nibble_at(const uint8_t *row, uint64_t j)
 {
     return (j % 2 == 0) ? (row[j / 2] & 0xfu) : (row[j / 2] >> 4);
 }
@@ -31,44 +22,56 @@ static float row_dot(htx_format f, unsigned group, const uint8_t *row, uint64_t 
 {
     float acc = 0.0f;
     switch (f) {
-    case HTX_FMT_INT8: {
+    case HTX_FMT_FP32:
+        for (uint64_t j = 0; j < cols; j++)
+            acc += q_load_f32(row + 4 * j) * x[j];
+        return acc;
+    case HTX_FMT_BF16:
+        for (uint64_t j = 0; j < cols; j++)
+            acc += q_bf16_decode(q_load_u16(row + 2 * j)) * x[j];
+        return acc;
+    case HTX_FMT_FP16:
+        for (uint64_t j = 0; j < cols; j++)
+            acc += q_fp16_decode(q_load_u16(row + 2 * j)) * x[j];
+        return acc;
+    case HTX_FMT_FP8_E4M3:
+        for (uint64_t j = 0; j < cols; j++)
+            acc += q_e4m3_decode(row[j]) * x[j];
+        return acc;
+    case HTX_FMT_FP8_E5M2:
+        for (uint64_t j = 0; j < cols; j++)
+            acc += q_e5m2_decode(row[j]) * x[j];
+        return acc;
+    case HTX_FMT_INT8:
         for (uint64_t j = 0; j < cols; j++)
             acc += (float)(int8_t)row[j] * x[j];
-        return acc * get_f32le(row + cols);
-    }
+        return acc * q_load_f32(row + cols);
     case HTX_FMT_INT4: {
         const uint64_t g = group ? group : 32;
         const uint8_t *scales = row + (cols + 1) / 2;
         for (uint64_t g0 = 0, gi = 0; g0 < cols; g0 += g, gi++) {
-            uint64_t end = g0 + g < cols ? g0 + g : cols;
+            const uint64_t end = g0 + g < cols ? g0 + g : cols;
             float part = 0.0f;
             for (uint64_t j = g0; j < end; j++)
                 part += (float)int4_at(row, j) * x[j];
-            uint16_t s16 = (uint16_t)(scales[2 * gi] | (scales[2 * gi + 1] << 8));
-            acc += part * htx_fp16_to_f32(s16);
+            acc += part * q_fp16_decode(q_load_u16(scales + 2 * gi));
         }
         return acc;
     }
     case HTX_FMT_MXFP4: {
         const uint8_t *scales = row + (cols + 1) / 2;
         for (uint64_t b0 = 0, bi = 0; b0 < cols; b0 += 32, bi++) {
-            uint64_t end = b0 + 32 < cols ? b0 + 32 : cols;
+            const uint64_t end = b0 + 32 < cols ? b0 + 32 : cols;
             float part = 0.0f;
             for (uint64_t j = b0; j < end; j++)
-                part += htx_e2m1_to_f32((uint8_t)nibble_at(row, j)) * x[j];
-            acc += scales[bi] == 0xffu ? NAN : ldexpf(part, (int)scales[bi] - 127);
+                part += q_e2m1_decode((uint8_t)nibble_at(row, j)) * x[j];
+            acc += part * q_e8m0_decode(scales[bi]); /* exact: power of two, NaN for 0xff */
         }
         return acc;
     }
-    case HTX_FMT_FP32: {
-        for (uint64_t j = 0; j < cols; j++)
-            acc += get_f32le(row + 4 * j) * x[j];
-        return acc;
-    }
     default:
-        for (uint64_t j = 0; j < cols; j++)
-            acc += htx_quant_element(f, row, j) * x[j];
-        return acc;
+        HTX_ASSERT(!"row_dot: unknown format");
+        return NAN;
     }
 }
 

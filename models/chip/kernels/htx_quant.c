@@ -1,177 +1,23 @@
 /* htx_quant.c — number format conversions and matrix (de)quantization.
  * Semantics and byte layout: htx_quant.h. */
 #include "htx_quant.h"
+#include "htx_quant_impl.h"
 
 #include <math.h>
 #include <string.h>
 
-/* ------------------------------------------------------------------------
- * Generic small binary float ("minifloat") with `mbits` mantissa bits and
- * smallest normal exponent `emin` (bias = 1 - emin).  The magnitude code is
- * (biased exponent << mbits) | mantissa; a biased exponent of 0 holds the
- * subnormals.
- * ---------------------------------------------------------------------- */
-
-static uint32_t f32_bits(float x);
-
-/* 2^k for -126 <= k <= 127, exactly. */
-static float pow2f(int k)
-{
-    uint32_t bits = (uint32_t)(k + 127) << 23;
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-/* Magnitude code of finite a >= 0 rounded to nearest, ties to even.
- * Saturating formats pass sat_code (the largest finite code) and sat_value
- * (its value): anything >= sat_value gives sat_code.  Non-saturating formats
- * pass sat_code 0 and get codes above their largest finite one on overflow
- * (the caller maps them to infinity).  Works on the fp32 bit pattern: a
- * normal result keeps the top `mbits` mantissa bits, rounded with the
- * round-half-to-even increment; a subnormal result (a < 2^emin) counts quanta
- * of 2^(emin - mbits), an exact power-of-two scaling then rintf (RNE). */
-static unsigned mf_encode_mag(float a, int mbits, int emin, unsigned sat_code, float sat_value)
-{
-    if (sat_code && a >= sat_value)
-        return sat_code;
-    const uint32_t u = f32_bits(a);
-    const int e = (int)(u >> 23) - 127; /* unbiased fp32 exponent (-127: zero/subnormal) */
-    if (e < emin)
-        return (unsigned)rintf(a * pow2f(mbits - emin)); /* 2^mbits = smallest normal */
-    const int shift = 23 - mbits;
-    const uint32_t r = u + ((1u << (shift - 1)) - 1u) + ((u >> shift) & 1u);
-    /* (r >> shift) = fp32 biased exponent << mbits | kept mantissa; rebias */
-    return (r >> shift) - ((uint32_t)(127 + emin - 1) << mbits);
-}
-
-/* Value of a magnitude code (exact: built as fp32 bits; subnormals by an
- * exact multiplication by a power of two). */
-static float mf_decode_mag(unsigned code, int mbits, int emin)
-{
-    unsigned ef = code >> mbits;
-    unsigned m = code & ((1u << mbits) - 1u);
-    if (ef == 0)
-        return (float)m * pow2f(emin - mbits);
-    uint32_t bits = ((uint32_t)((int)ef - 1 + emin + 127) << 23) | ((uint32_t)m << (23 - mbits));
-    float v;
-    memcpy(&v, &bits, sizeof v);
-    return v;
-}
-
-static uint32_t f32_bits(float x)
-{
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-
-static float f32_from_bits(uint32_t u)
-{
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
-/* ---- bf16 ---- */
-uint16_t htx_bf16_from_f32(float x)
-{
-    uint32_t u = f32_bits(x);
-    if (isnan(x))
-        return (uint16_t)((u >> 16) | 0x0040u); /* keep sign/payload, force quiet */
-    u += 0x7fffu + ((u >> 16) & 1u);            /* RNE; overflow carries into inf */
-    return (uint16_t)(u >> 16);
-}
-
-float htx_bf16_to_f32(uint16_t h)
-{
-    return f32_from_bits((uint32_t)h << 16);
-}
-
-/* ---- fp16: IEEE binary16, mbits 10, emin -14, max 65504, inf 0x7c00 ---- */
-uint16_t htx_fp16_from_f32(float x)
-{
-    uint16_t sign = signbit(x) ? 0x8000u : 0u;
-    if (isnan(x))
-        return sign | 0x7e00u;
-    if (isinf(x))
-        return sign | 0x7c00u;
-    unsigned mag = mf_encode_mag(fabsf(x), 10, -14, 0, 0.0f);
-    if (mag > 0x7c00u)
-        mag = 0x7c00u;
-    return (uint16_t)(sign | mag);
-}
-
-float htx_fp16_to_f32(uint16_t h)
-{
-    unsigned mag = h & 0x7fffu;
-    float v;
-    if (mag == 0x7c00u)
-        v = INFINITY;
-    else if (mag > 0x7c00u)
-        v = NAN;
-    else
-        v = mf_decode_mag(mag, 10, -14);
-    return (h & 0x8000u) ? -v : v;
-}
-
-/* ---- fp8 e4m3 (OFP8): mbits 3, emin -6, max 448 = code 0x7e, NaN 0x7f ---- */
-uint8_t htx_e4m3_from_f32(float x)
-{
-    uint8_t sign = signbit(x) ? 0x80u : 0u;
-    if (isnan(x))
-        return sign | 0x7fu;
-    return (uint8_t)(sign | mf_encode_mag(fabsf(x), 3, -6, 0x7eu, 448.0f));
-}
-
-float htx_e4m3_to_f32(uint8_t b)
-{
-    unsigned mag = b & 0x7fu;
-    float v = (mag == 0x7fu) ? NAN : mf_decode_mag(mag, 3, -6);
-    return (b & 0x80u) ? -v : v;
-}
-
-/* ---- fp8 e5m2 (OFP8): mbits 2, emin -14, max 57344 = code 0x7b, inf 0x7c ---- */
-uint8_t htx_e5m2_from_f32(float x)
-{
-    uint8_t sign = signbit(x) ? 0x80u : 0u;
-    if (isnan(x))
-        return sign | 0x7eu;
-    return (uint8_t)(sign | mf_encode_mag(fabsf(x), 2, -14, 0x7bu, 57344.0f));
-}
-
-float htx_e5m2_to_f32(uint8_t b)
-{
-    unsigned mag = b & 0x7fu;
-    float v;
-    if (mag == 0x7cu)
-        v = INFINITY;
-    else if (mag > 0x7cu)
-        v = NAN;
-    else
-        v = mf_decode_mag(mag, 2, -14);
-    return (b & 0x80u) ? -v : v;
-}
-
-/* ---- e2m1 (OCP MX FP4): mbits 1, emin 0, max 6 = code 0x7 ---- */
-uint8_t htx_e2m1_from_f32(float x)
-{
-    if (isnan(x))
-        return 0;
-    uint8_t sign = signbit(x) ? 0x8u : 0u;
-    return (uint8_t)(sign | mf_encode_mag(fabsf(x), 1, 0, 0x7u, 6.0f));
-}
-
-float htx_e2m1_to_f32(uint8_t nibble)
-{
-    float v = mf_decode_mag(nibble & 0x7u, 1, 0);
-    return (nibble & 0x8u) ? -v : v;
-}
-
-float htx_e8m0_to_f32(uint8_t b)
-{
-    return b == 0xffu ? NAN : ldexpf(1.0f, (int)b - 127);
-}
+/* ---- scalar conversions (inline bodies in htx_quant_impl.h) ---- */
+uint16_t htx_bf16_from_f32(float x) { return q_bf16_encode(x); }
+float htx_bf16_to_f32(uint16_t h) { return q_bf16_decode(h); }
+uint16_t htx_fp16_from_f32(float x) { return q_fp16_encode(x); }
+float htx_fp16_to_f32(uint16_t h) { return q_fp16_decode(h); }
+uint8_t htx_e4m3_from_f32(float x) { return q_e4m3_encode(x); }
+float htx_e4m3_to_f32(uint8_t b) { return q_e4m3_decode(b); }
+uint8_t htx_e5m2_from_f32(float x) { return q_e5m2_encode(x); }
+float htx_e5m2_to_f32(uint8_t b) { return q_e5m2_decode(b); }
+uint8_t htx_e2m1_from_f32(float x) { return q_e2m1_encode(x); }
+float htx_e2m1_to_f32(uint8_t nibble) { return q_e2m1_decode(nibble); }
+float htx_e8m0_to_f32(uint8_t b) { return q_e8m0_decode(b); }
 
 /* ---- little-endian helpers ---- */
 static void put_u16(uint8_t *p, uint16_t v)
@@ -180,22 +26,11 @@ static void put_u16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
 static void put_f32(uint8_t *p, float x)
 {
-    uint32_t u = f32_bits(x);
+    uint32_t u = q_f32_bits(x);
     for (int i = 0; i < 4; i++)
         p[i] = (uint8_t)(u >> (8 * i));
-}
-
-static float get_f32(const uint8_t *p)
-{
-    uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-    return f32_from_bits(u);
 }
 
 static void put_nibble(uint8_t *row, uint64_t j, unsigned v)
@@ -234,26 +69,32 @@ static unsigned int4_group(unsigned group)
 }
 
 /* ---- element-wise vectors ---- */
-static void store_element(htx_format f, uint8_t *v, uint64_t j, float x)
+/* Store x[0..n) as elements [j0, j0+n) of an element-wise vector. */
+static void store_elements(htx_format f, uint8_t *v, uint64_t j0, const float *x, uint64_t n)
 {
     switch (f) {
     case HTX_FMT_FP32:
-        put_f32(v + 4 * j, x);
+        for (uint64_t j = 0; j < n; j++)
+            put_f32(v + 4 * (j0 + j), x[j]);
         break;
     case HTX_FMT_BF16:
-        put_u16(v + 2 * j, htx_bf16_from_f32(x));
+        for (uint64_t j = 0; j < n; j++)
+            put_u16(v + 2 * (j0 + j), q_bf16_encode(x[j]));
         break;
     case HTX_FMT_FP16:
-        put_u16(v + 2 * j, htx_fp16_from_f32(x));
+        for (uint64_t j = 0; j < n; j++)
+            put_u16(v + 2 * (j0 + j), q_fp16_encode(x[j]));
         break;
     case HTX_FMT_FP8_E4M3:
-        v[j] = htx_e4m3_from_f32(x);
+        for (uint64_t j = 0; j < n; j++)
+            v[j0 + j] = q_e4m3_encode(x[j]);
         break;
     case HTX_FMT_FP8_E5M2:
-        v[j] = htx_e5m2_from_f32(x);
+        for (uint64_t j = 0; j < n; j++)
+            v[j0 + j] = q_e5m2_encode(x[j]);
         break;
     default:
-        HTX_ASSERT(!"store_element: format is not element-wise");
+        HTX_ASSERT(!"store_elements: format is not element-wise");
     }
 }
 
@@ -261,15 +102,15 @@ float htx_quant_element(htx_format f, const uint8_t *v, uint64_t j)
 {
     switch (f) {
     case HTX_FMT_FP32:
-        return get_f32(v + 4 * j);
+        return q_load_f32(v + 4 * j);
     case HTX_FMT_BF16:
-        return htx_bf16_to_f32(get_u16(v + 2 * j));
+        return q_bf16_decode(q_load_u16(v + 2 * j));
     case HTX_FMT_FP16:
-        return htx_fp16_to_f32(get_u16(v + 2 * j));
+        return q_fp16_decode(q_load_u16(v + 2 * j));
     case HTX_FMT_FP8_E4M3:
-        return htx_e4m3_to_f32(v[j]);
+        return q_e4m3_decode(v[j]);
     case HTX_FMT_FP8_E5M2:
-        return htx_e5m2_to_f32(v[j]);
+        return q_e5m2_decode(v[j]);
     default:
         HTX_ASSERT(!"htx_quant_element: format is not element-wise");
         return NAN;
@@ -283,8 +124,7 @@ htx_status htx_quant_vector(htx_format f, const float *x, uint64_t n, uint8_t *o
                            "format %s has scales; expected an element-wise format "
                            "(fp32, bf16, fp16, fp8_e4m3, fp8_e5m2)",
                            htx_format_name(f));
-    for (uint64_t j = 0; j < n; j++)
-        store_element(f, out, j, x[j]);
+    store_elements(f, out, 0, x, n);
     return HTX_OK;
 }
 
@@ -321,8 +161,8 @@ static bool quant_row_int4(const float *w, uint64_t cols, unsigned group, uint8_
     for (uint64_t g0 = 0, gi = 0; g0 < cols; g0 += group, gi++) {
         uint64_t n = cols - g0 < group ? cols - g0 : group;
         float amax = max_abs(w + g0, n);
-        uint16_t s16 = htx_fp16_from_f32(amax / 7.0f);
-        float s = htx_fp16_to_f32(s16);
+        uint16_t s16 = q_fp16_encode(amax / 7.0f);
+        float s = q_fp16_decode(s16);
         if (isinf(s))
             return false;
         put_u16(scales + 2 * gi, s16);
@@ -356,8 +196,9 @@ static void quant_row_mxfp4(const float *w, uint64_t cols, uint8_t *row)
                 x = 127;
         }
         scales[bi] = (uint8_t)(x + 127);
+        const float inv_scale = q_e8m0_decode((uint8_t)(127 - x)); /* 2^-X, exact */
         for (uint64_t j = 0; j < n; j++)
-            put_nibble(row, b0 + j, htx_e2m1_from_f32(ldexpf(w[b0 + j], -x)));
+            put_nibble(row, b0 + j, q_e2m1_encode(w[b0 + j] * inv_scale));
     }
 }
 
@@ -366,7 +207,7 @@ void htx_dequant_row(htx_format f, unsigned group, const uint8_t *row, uint64_t 
     HTX_ASSERT(htx_format_group_valid(f, group));
     switch (f) {
     case HTX_FMT_INT8: {
-        float s = get_f32(row + cols);
+        float s = q_load_f32(row + cols);
         for (uint64_t j = 0; j < cols; j++)
             out[j] = (float)(int8_t)row[j] * s;
         break;
@@ -378,14 +219,14 @@ void htx_dequant_row(htx_format f, unsigned group, const uint8_t *row, uint64_t 
             int q = (int)get_nibble(row, j);
             if (q >= 8)
                 q -= 16;
-            out[j] = (float)q * htx_fp16_to_f32(get_u16(scales + 2 * (j / g)));
+            out[j] = (float)q * q_fp16_decode(q_load_u16(scales + 2 * (j / g)));
         }
         break;
     }
     case HTX_FMT_MXFP4: {
         const uint8_t *scales = row + (cols + 1) / 2;
         for (uint64_t j = 0; j < cols; j++)
-            out[j] = htx_e2m1_to_f32((uint8_t)get_nibble(row, j)) * htx_e8m0_to_f32(scales[j / 32]);
+            out[j] = q_e2m1_decode((uint8_t)get_nibble(row, j)) * q_e8m0_decode(scales[j / 32]);
         break;
     }
     default:
@@ -447,8 +288,7 @@ htx_status htx_quant_matrix(htx_format f, unsigned group, const float *w, uint64
             quant_row_mxfp4(wr, cols, row);
             break;
         default:
-            for (uint64_t j = 0; j < cols; j++)
-                store_element(f, row, j, wr[j]);
+            store_elements(f, row, 0, wr, cols);
             break;
         }
     }

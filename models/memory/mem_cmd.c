@@ -1,0 +1,646 @@
+/* mem_cmd.c — `htxsim mem`: memory-only simulation from a trace or a generator. */
+#include "mem_cmd.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dram_ctrl.h"
+#include "dram_map.h"
+#include "dram_spec.h"
+#include "htx_results.h"
+#include "htx_stats.h"
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_BADINPUT = 2 };
+enum { PAT_NONE = 0, PAT_SEQ, PAT_STRIDED, PAT_RANDOM };
+
+typedef struct {
+    const char *spec_path, *trace_path, *out_path, *map;
+    int pattern;
+    uint64_t requests;
+    int check, channels, xor_hash;
+    uint32_t size_bytes;
+    uint64_t stride_bytes;
+    double write_fraction;
+    uint64_t seed;
+    htx_page_policy page;
+    htx_refresh_mode refresh;
+    int queue;
+    double pd_idle_ns;
+} opts_t;
+
+/* One request as read from a trace or made by the generator. */
+typedef struct {
+    uint64_t t_ps; /* arrival (0: as soon as accepted) */
+    uint64_t addr;
+    uint32_t size;
+    int is_write;
+} mreq_t;
+
+typedef struct {
+    FILE *f;
+    const char *path;
+    int line;
+    double tck_ps; /* DRAMSim3 cycles -> ps */
+} trace_t;
+
+typedef struct {
+    uint32_t *remaining; /* parts outstanding per request id */
+    size_t cap;
+    uint64_t completed;
+    uint64_t last_done_ps;
+} track_t;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: htxsim mem --spec FILE (--trace FILE | --pattern sequential|strided|random --requests N)\n"
+            "                  [--check] [--out FILE] [options]\n"
+            "  --spec FILE          memory spec (configs/memory/*.cfg)\n"
+            "  --trace FILE         DRAMSim3 (0xADDR READ|WRITE cycle), Ramulator (LD|ST addr) or\n"
+            "                       htxsim (T_PS R|W 0xADDR SIZE) trace\n"
+            "  --pattern P          generate a stream: sequential, strided or random\n"
+            "  --requests N         requests to generate\n"
+            "  --size BYTES         request size for generated streams (default 64)\n"
+            "  --stride BYTES       stride of the strided pattern (default 8192)\n"
+            "  --write-fraction F   share of writes in generated streams, 0..1 (default 0)\n"
+            "  --seed N             seed of the random pattern (default 1)\n"
+            "  --channels N         channels (power of two, default 1); the map's Ch field routes\n"
+            "  --map ORDER          address-map field order (default RoBaCoBgCh)\n"
+            "  --xor-hash           XOR bank hashing\n"
+            "  --page open|closed|adaptive   page policy (default open)\n"
+            "  --refresh all_bank|per_bank   refresh mode (default all_bank)\n"
+            "  --queue N            read and write queue depth in bursts (default 64)\n"
+            "  --powerdown-ns T     enter power-down after T ns idle (default off)\n"
+            "  --check              run the protocol checker; print the violation count\n"
+            "  --out FILE           write the statistics to an HDF5 result file\n");
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->channels = 1;
+    o->size_bytes = 64;
+    o->stride_bytes = 8192;
+    o->seed = 1;
+    o->map = "RoBaCoBgCh";
+    o->queue = 64;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t u;
+#define NEED_VALUE()                                                       \
+    do {                                                                   \
+        if (!v) {                                                          \
+            fprintf(stderr, "htxsim mem: %s: expected a value\n", a);     \
+            return 0;                                                      \
+        }                                                                  \
+        i++;                                                               \
+    } while (0)
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            exit(EXIT_OK); /* CLI front end, not the core */
+        } else if (!strcmp(a, "--spec")) {
+            NEED_VALUE();
+            o->spec_path = v;
+        } else if (!strcmp(a, "--trace")) {
+            NEED_VALUE();
+            o->trace_path = v;
+        } else if (!strcmp(a, "--out")) {
+            NEED_VALUE();
+            o->out_path = v;
+        } else if (!strcmp(a, "--map")) {
+            NEED_VALUE();
+            o->map = v;
+        } else if (!strcmp(a, "--check")) {
+            o->check = 1;
+        } else if (!strcmp(a, "--xor-hash")) {
+            o->xor_hash = 1;
+        } else if (!strcmp(a, "--pattern")) {
+            NEED_VALUE();
+            if (!strcmp(v, "sequential"))
+                o->pattern = PAT_SEQ;
+            else if (!strcmp(v, "strided"))
+                o->pattern = PAT_STRIDED;
+            else if (!strcmp(v, "random"))
+                o->pattern = PAT_RANDOM;
+            else {
+                fprintf(stderr, "htxsim mem: --pattern: expected sequential, strided or random, got \"%s\"\n", v);
+                return 0;
+            }
+        } else if (!strcmp(a, "--page")) {
+            NEED_VALUE();
+            int ok = 0;
+            for (int p = 0; p < HTX_PAGE_POLICY_COUNT; p++)
+                if (!strcmp(v, htx_page_policy_name((htx_page_policy)p))) {
+                    o->page = (htx_page_policy)p;
+                    ok = 1;
+                }
+            if (!ok) {
+                fprintf(stderr, "htxsim mem: --page: expected open, closed or adaptive, got \"%s\"\n", v);
+                return 0;
+            }
+        } else if (!strcmp(a, "--refresh")) {
+            NEED_VALUE();
+            int ok = 0;
+            for (int m = 0; m < HTX_REFRESH_MODE_COUNT; m++)
+                if (!strcmp(v, htx_refresh_mode_name((htx_refresh_mode)m))) {
+                    o->refresh = (htx_refresh_mode)m;
+                    ok = 1;
+                }
+            if (!ok) {
+                fprintf(stderr, "htxsim mem: --refresh: expected all_bank or per_bank, got \"%s\"\n", v);
+                return 0;
+            }
+        } else if (!strcmp(a, "--requests") || !strcmp(a, "--size") || !strcmp(a, "--stride") ||
+                   !strcmp(a, "--seed") || !strcmp(a, "--channels") || !strcmp(a, "--queue")) {
+            NEED_VALUE();
+            if (!parse_u64(v, &u)) {
+                fprintf(stderr, "htxsim mem: %s: expected a non-negative integer, got \"%s\"\n", a, v);
+                return 0;
+            }
+            if (!strcmp(a, "--requests"))
+                o->requests = u;
+            else if (!strcmp(a, "--size")) {
+                if (u < 1 || u > (1u << 20)) {
+                    fprintf(stderr, "htxsim mem: --size: expected 1..1048576 bytes, got %s\n", v);
+                    return 0;
+                }
+                o->size_bytes = (uint32_t)u;
+            } else if (!strcmp(a, "--stride"))
+                o->stride_bytes = u;
+            else if (!strcmp(a, "--seed"))
+                o->seed = u;
+            else if (!strcmp(a, "--channels")) {
+                if (u < 1 || u > 1024 || (u & (u - 1))) {
+                    fprintf(stderr, "htxsim mem: --channels: expected a power of two in 1..1024, got %s\n", v);
+                    return 0;
+                }
+                o->channels = (int)u;
+            } else {
+                if (u < 1 || u > 65536) {
+                    fprintf(stderr, "htxsim mem: --queue: expected 1..65536 bursts, got %s\n", v);
+                    return 0;
+                }
+                o->queue = (int)u;
+            }
+        } else if (!strcmp(a, "--write-fraction") || !strcmp(a, "--powerdown-ns")) {
+            NEED_VALUE();
+            char *end;
+            double d = strtod(v, &end);
+            if (*end || !(d >= 0) || (!strcmp(a, "--write-fraction") && d > 1)) {
+                fprintf(stderr, "htxsim mem: %s: expected a number%s, got \"%s\"\n", a,
+                        !strcmp(a, "--write-fraction") ? " in [0, 1]" : " >= 0", v);
+                return 0;
+            }
+            if (!strcmp(a, "--write-fraction"))
+                o->write_fraction = d;
+            else
+                o->pd_idle_ns = d;
+        } else {
+            fprintf(stderr, "htxsim mem: unknown option \"%s\" (see htxsim mem --help)\n", a);
+            return 0;
+        }
+#undef NEED_VALUE
+    }
+    if (!o->spec_path) {
+        fprintf(stderr, "htxsim mem: --spec FILE is required\n");
+        return 0;
+    }
+    if (!!o->trace_path == !!o->pattern) {
+        fprintf(stderr, "htxsim mem: give exactly one of --trace FILE or --pattern P\n");
+        return 0;
+    }
+    if (o->pattern && o->requests == 0) {
+        fprintf(stderr, "htxsim mem: --pattern needs --requests N (N >= 1)\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- request sources ---------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static void gen_request(const opts_t *o, uint64_t cap_bytes, uint64_t i, mreq_t *r)
+{
+    uint64_t sz = o->size_bytes;
+    r->t_ps = 0;
+    r->size = o->size_bytes;
+    switch (o->pattern) {
+    case PAT_SEQ: r->addr = (i * sz) % cap_bytes; break;
+    case PAT_STRIDED: r->addr = (i * o->stride_bytes) % cap_bytes; break;
+    default: r->addr = (mix64(o->seed * 0x100000001b3ull + i) % (cap_bytes / sz)) * sz; break;
+    }
+    r->is_write = o->write_fraction > 0 &&
+                  (double)(mix64(~(o->seed + i)) % 1000000) < o->write_fraction * 1000000.0;
+}
+
+/* Next trace line: 1 request, 0 end of file, -1 error (message printed). */
+static int trace_next(trace_t *tr, mreq_t *r)
+{
+    char buf[512];
+    while (fgets(buf, sizeof buf, tr->f)) {
+        tr->line++;
+        char *p = buf;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        char a[128] = "", b[128] = "", c[128] = "", d[128] = "";
+        int n = sscanf(p, "%127s %127s %127s %127s", a, b, c, d);
+        uint64_t x, y;
+        memset(r, 0, sizeof *r);
+        r->size = 64;
+        if ((!strcmp(a, "LD") || !strcmp(a, "ST")) && n >= 2 && parse_u64(b, &x)) {
+            r->addr = x; /* Ramulator */
+            r->is_write = a[0] == 'S';
+            return 1;
+        }
+        if (n >= 2 && (!strcmp(b, "READ") || !strcmp(b, "WRITE")) && parse_u64(a, &x)) {
+            r->addr = x; /* DRAMSim3 */
+            r->is_write = b[0] == 'W';
+            if (n >= 3) {
+                if (!parse_u64(c, &y))
+                    goto bad;
+                r->t_ps = (uint64_t)((double)y * tr->tck_ps);
+            }
+            return 1;
+        }
+        if (n == 4 && (!strcmp(b, "R") || !strcmp(b, "W")) && parse_u64(a, &x) && parse_u64(c, &y)) {
+            uint64_t sz;
+            if (!parse_u64(d, &sz) || sz < 1 || sz > (1u << 20))
+                goto bad;
+            r->t_ps = x; /* htxsim */
+            r->addr = y;
+            r->is_write = b[0] == 'W';
+            r->size = (uint32_t)sz;
+            return 1;
+        }
+    bad:
+        fprintf(stderr,
+                "%s:%d: trace: expected \"0xADDR READ|WRITE [cycle]\" (DRAMSim3), \"LD|ST ADDR\" (Ramulator) "
+                "or \"T_PS R|W 0xADDR SIZE\" (htxsim), got: %s",
+                tr->path, tr->line, p);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- completion tracking ------------------------------------------------ */
+
+static void on_done(void *user, uint64_t id, uint64_t t_ps)
+{
+    track_t *tk = user;
+    if (--tk->remaining[id] == 0)
+        tk->completed++;
+    if (t_ps > tk->last_done_ps)
+        tk->last_done_ps = t_ps;
+}
+
+static int track_reserve(track_t *tk, uint64_t id)
+{
+    if (id < tk->cap)
+        return 1;
+    size_t cap = tk->cap ? tk->cap : 1 << 16;
+    while (cap <= id)
+        cap *= 2;
+    uint32_t *v = realloc(tk->remaining, cap * sizeof *v);
+    if (!v)
+        return 0;
+    memset(v + tk->cap, 0, (cap - tk->cap) * sizeof *v);
+    tk->remaining = v;
+    tk->cap = cap;
+    return 1;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+typedef struct {
+    htx_dram_req req;
+    int ch;
+} part_t;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int write_out(const opts_t *o, const htx_dram_spec *s, htx_stats *stats, uint64_t n_req, double sim_ps,
+                     double bw, double host_s)
+{
+    htx_results *r = NULL;
+    htx_err e;
+    char buf[2048];
+    if (htx_results_open(o->out_path, &r, &e) ||
+        htx_results_attr_str(r, "/meta", "command", "mem", &e) ||
+        htx_results_attr_str(r, "/meta", "memory_spec", s->name, &e) ||
+        htx_results_attr_str(r, "/meta", "memory_spec_path", o->spec_path, &e) ||
+        htx_results_attr_str(r, "/meta", "source", o->trace_path ? o->trace_path : "generated", &e) ||
+        htx_results_scalar_i64(r, "/summary/requests", (int64_t)n_req, "1", "requests completed", &e) ||
+        htx_results_scalar_f64(r, "/summary/sim_time_ps", sim_ps, "ps", "simulated time to the last completion", &e) ||
+        htx_results_scalar_f64(r, "/summary/mem_bandwidth", bw, "bytes/s", "achieved bandwidth, all channels", &e) ||
+        htx_results_scalar_f64(r, "/summary/mem_bw_util", bw / (htx_dram_spec_peak_bytes_per_s(s) * o->channels), "1",
+                               "achieved / peak bandwidth", &e) ||
+        htx_results_scalar_f64(r, "/summary/host_seconds", host_s, "s", "host wall-clock time of the simulation", &e) ||
+        htx_results_write_stats(r, stats, &e)) {
+        fprintf(stderr, "htxsim mem: %s\n", htx_err_format(&e, buf, sizeof buf));
+        htx_results_abort(r);
+        return 0;
+    }
+    if (htx_results_commit(r, &e)) {
+        fprintf(stderr, "htxsim mem: %s\n", htx_err_format(&e, buf, sizeof buf));
+        return 0;
+    }
+    return 1;
+}
+
+int htx_cmd_mem(int argc, char **argv)
+{
+    opts_t o;
+    htx_dram_spec spec;
+    htx_err e;
+    char ebuf[2048];
+    int rc = EXIT_OK;
+    trace_t tr = {0};
+    track_t tk = {0};
+    htx_dram_ctrl **ch = NULL;
+    htx_stats *stats = NULL;
+    htx_dram_map map;
+    part_t *pending = NULL; /* parts a full queue rejected, retried in order */
+    size_t n_pending = 0, cap_pending = 0;
+
+    if (!parse_args(argc, argv, &o))
+        return EXIT_BADINPUT;
+    if (htx_dram_spec_load(o.spec_path, &spec, &e)) {
+        fprintf(stderr, "htxsim mem: %s\n", htx_err_format(&e, ebuf, sizeof ebuf));
+        return EXIT_BADINPUT;
+    }
+    if (htx_dram_map_init(&map, o.map, &spec, o.channels, o.xor_hash, &e)) {
+        fprintf(stderr, "htxsim mem: --map: %s\n", e.msg);
+        return EXIT_BADINPUT;
+    }
+    if (o.trace_path) {
+        tr.f = fopen(o.trace_path, "r");
+        tr.path = o.trace_path;
+        tr.tck_ps = spec.tck_ps;
+        if (!tr.f) {
+            fprintf(stderr, "htxsim mem: %s: cannot open trace: %s\n", o.trace_path, strerror(errno));
+            return EXIT_BADINPUT;
+        }
+    }
+    stats = o.out_path ? htx_stats_new() : NULL;
+    ch = calloc((size_t)o.channels, sizeof *ch);
+    if (!ch || (o.out_path && !stats)) {
+        fprintf(stderr, "htxsim mem: out of memory\n");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    for (int c = 0; c < o.channels; c++) {
+        htx_dram_ctrl_cfg cfg;
+        htx_dram_ctrl_cfg_default(&cfg);
+        snprintf(cfg.address_map, sizeof cfg.address_map, "%s", o.map);
+        cfg.channels = o.channels;
+        cfg.xor_bank_hash = o.xor_hash;
+        cfg.page_policy = o.page;
+        cfg.refresh_mode = o.refresh;
+        cfg.read_queue_bursts = cfg.write_queue_bursts = o.queue;
+        cfg.write_high_watermark = o.queue * 3 / 4 > 0 ? o.queue * 3 / 4 : 1;
+        cfg.write_low_watermark = o.queue / 4 < cfg.write_high_watermark ? o.queue / 4 : 0;
+        cfg.powerdown_idle_ps = (uint64_t)(o.pd_idle_ns * 1000.0);
+        cfg.check = o.check;
+        cfg.on_done = on_done;
+        cfg.user = &tk;
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "mem.ch%d", c);
+        if (htx_dram_ctrl_new(&spec, &cfg, stats, prefix, &ch[c], &e)) {
+            fprintf(stderr, "htxsim mem: %s\n", htx_err_format(&e, ebuf, sizeof ebuf));
+            rc = EXIT_BADINPUT;
+            goto out;
+        }
+    }
+
+    uint64_t cap_bytes = spec.channel_capacity_bytes * (uint64_t)o.channels;
+    uint64_t bb = spec.burst_bytes;
+    uint64_t now = 0, issued = 0;
+    int exhausted = 0;
+    mreq_t next;
+    int have_next = 0;
+    double t0 = now_s();
+    for (;;) {
+        /* retry parts a full queue rejected (in order, per channel) */
+        if (n_pending) {
+            size_t keep = 0;
+            uint64_t blocked = 0; /* channels that already refused one part this round (bitmask mod 64) */
+            for (size_t i = 0; i < n_pending; i++) {
+                int c = pending[i].ch;
+                uint64_t bit = 1ull << (c & 63);
+                if (!(blocked & bit) && htx_dram_ctrl_enqueue(ch[c], &pending[i].req, now))
+                    continue;
+                blocked |= bit;
+                pending[keep++] = pending[i];
+            }
+            n_pending = keep;
+        }
+        /* admit new requests while nothing is pending */
+        while (!n_pending && !exhausted) {
+            if (!have_next) {
+                if (o.pattern) {
+                    if (issued >= o.requests) {
+                        exhausted = 1;
+                        break;
+                    }
+                    gen_request(&o, cap_bytes, issued, &next);
+                } else {
+                    int t = trace_next(&tr, &next);
+                    if (t < 0) {
+                        rc = EXIT_BADINPUT;
+                        goto out;
+                    }
+                    if (t == 0) {
+                        exhausted = 1;
+                        break;
+                    }
+                }
+                have_next = 1;
+            }
+            if (next.t_ps > now)
+                break;
+            if (!track_reserve(&tk, issued)) {
+                fprintf(stderr, "htxsim mem: out of memory\n");
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+            /* split at channel boundaries: consecutive bursts of one channel form a part */
+            uint64_t first = next.addr / bb, last = (next.addr + next.size - 1) / bb;
+            uint64_t a = next.addr;
+            int parts = 0;
+            for (uint64_t bi = first; bi <= last;) {
+                htx_dram_addr da;
+                htx_dram_map_decode(&map, bi * bb, &da);
+                uint64_t bj = bi + 1;
+                while (bj <= last && o.channels > 1) {
+                    htx_dram_addr db;
+                    htx_dram_map_decode(&map, bj * bb, &db);
+                    if (db.channel != da.channel)
+                        break;
+                    bj++;
+                }
+                if (o.channels == 1)
+                    bj = last + 1;
+                uint64_t end = bj * bb < next.addr + next.size ? bj * bb : next.addr + next.size;
+                htx_dram_req rq = {issued, a, (uint32_t)(end - a), next.is_write};
+                parts++;
+                if (n_pending || !htx_dram_ctrl_enqueue(ch[da.channel], &rq, now)) {
+                    if (n_pending == cap_pending) {
+                        size_t nc = cap_pending ? 2 * cap_pending : 16;
+                        part_t *v = realloc(pending, nc * sizeof *v);
+                        if (!v) {
+                            fprintf(stderr, "htxsim mem: out of memory\n");
+                            rc = EXIT_RUNTIME;
+                            goto out;
+                        }
+                        pending = v;
+                        cap_pending = nc;
+                    }
+                    pending[n_pending].req = rq;
+                    pending[n_pending].ch = da.channel;
+                    n_pending++;
+                }
+                a = end;
+                bi = bj;
+            }
+            tk.remaining[issued] = (uint32_t)parts;
+            issued++;
+            have_next = 0;
+        }
+        /* next event */
+        uint64_t t = UINT64_MAX;
+        for (int c = 0; c < o.channels; c++) {
+            uint64_t x = htx_dram_ctrl_next_event_ps(ch[c]);
+            if (x < t)
+                t = x;
+        }
+        if (!n_pending && !exhausted && have_next && next.t_ps < t)
+            t = next.t_ps;
+        if (t == UINT64_MAX) {
+            if (exhausted && !n_pending)
+                break;
+            if (n_pending) {
+                fprintf(stderr, "htxsim mem: internal error: a full queue with nothing in flight\n");
+                rc = EXIT_RUNTIME;
+                goto out;
+            }
+            continue;
+        }
+        if (t > now)
+            now = t;
+        for (int c = 0; c < o.channels; c++)
+            htx_dram_ctrl_advance(ch[c], now);
+    }
+    double host_s = now_s() - t0;
+
+    /* report */
+    uint64_t end_ps = tk.last_done_ps;
+    uint64_t reads = 0, writes = 0, bytes = 0, acts = 0, pres = 0, refab = 0, refpb = 0, hits = 0, miss = 0,
+             conf = 0, viol = 0, lat_max = 0, p50 = 0, p99 = 0;
+    double lat_sum = 0, energy_pj = 0, part_pj[HTX_EN_COUNT] = {0};
+    for (int c = 0; c < o.channels; c++) {
+        htx_dram_ctrl_finish(ch[c], end_ps);
+        const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(ch[c]);
+        reads += k->reads;
+        writes += k->writes;
+        bytes += k->bytes_read + k->bytes_written;
+        acts += k->acts;
+        pres += k->pres + k->prea + k->auto_pres;
+        refab += k->refab;
+        refpb += k->refpb;
+        hits += k->row_hits;
+        miss += k->row_misses;
+        conf += k->row_conflicts;
+        viol += k->violations;
+        lat_sum += k->read_latency_sum_ps;
+        if (k->read_latency_max_ps > lat_max)
+            lat_max = k->read_latency_max_ps;
+        uint64_t q = htx_dram_ctrl_read_latency_pct_ps(ch[c], 0.5);
+        if (q > p50)
+            p50 = q;
+        q = htx_dram_ctrl_read_latency_pct_ps(ch[c], 0.99);
+        if (q > p99)
+            p99 = q;
+        const htx_dram_power *pw = htx_dram_ctrl_get_power(ch[c]);
+        energy_pj += htx_dram_power_total_pj(pw);
+        for (int p = 0; p < HTX_EN_COUNT; p++)
+            part_pj[p] += pw->energy_pj[p];
+        if (o.check && viol && c == 0)
+            fprintf(stderr, "htxsim mem: protocol violation: %s\n", htx_dram_ctrl_check_last(ch[c]));
+    }
+    double secs = (double)end_ps * 1e-12;
+    double bw = secs > 0 ? (double)bytes / secs : 0;
+    double peak = htx_dram_spec_peak_bytes_per_s(&spec) * o.channels;
+    printf("spec            %s (%s, x%d, %.0f MT/s, peak %.2f GB/s per channel), %d channel(s)\n", spec.name,
+           htx_dram_standard_name(spec.standard), spec.dq_bits, spec.data_rate_mtps,
+           htx_dram_spec_peak_bytes_per_s(&spec) / 1e9, o.channels);
+    printf("controller      map %s%s, page %s, refresh %s, queues %d bursts\n", o.map, o.xor_hash ? "+xor" : "",
+           htx_page_policy_name(o.page), htx_refresh_mode_name(o.refresh), o.queue);
+    printf("requests        %" PRIu64 " (reads %" PRIu64 ", writes %" PRIu64 "), %.3f MB\n", reads + writes, reads,
+           writes, (double)bytes / 1e6);
+    printf("simulated time  %.3f us\n", (double)end_ps / 1e6);
+    printf("bandwidth       %.3f GB/s (%.2f %% of peak)\n", bw / 1e9, peak > 0 ? 100.0 * bw / peak : 0);
+    printf("read latency    avg %.1f ns, p50 %.1f ns, p99 %.1f ns, max %.1f ns\n",
+           reads ? lat_sum / (double)reads / 1000.0 : 0, (double)p50 / 1000.0, (double)p99 / 1000.0,
+           (double)lat_max / 1000.0);
+    printf("row buffer      hits %" PRIu64 ", misses %" PRIu64 ", conflicts %" PRIu64 " (bursts)\n", hits, miss,
+           conf);
+    printf("commands        ACT %" PRIu64 ", PRE %" PRIu64 ", REFab %" PRIu64 ", REFpb %" PRIu64 "\n", acts, pres,
+           refab, refpb);
+    printf("energy          %.3f uJ (act %.3f, rd %.3f, wr %.3f, ref %.3f, background %.3f, io %.3f), "
+           "%.3f W, %.2f pJ/bit\n",
+           energy_pj * 1e-6, part_pj[HTX_EN_ACT] * 1e-6, part_pj[HTX_EN_RD] * 1e-6, part_pj[HTX_EN_WR] * 1e-6,
+           part_pj[HTX_EN_REF] * 1e-6, part_pj[HTX_EN_BACKGROUND] * 1e-6, part_pj[HTX_EN_IO] * 1e-6,
+           secs > 0 ? energy_pj * 1e-12 / secs : 0, bytes ? energy_pj / (8.0 * (double)bytes) : 0);
+    if (o.check)
+        printf("protocol check  %" PRIu64 " violations\n", viol);
+    printf("host            %.3f s, %.3f M requests per host second\n", host_s,
+           host_s > 0 ? (double)(reads + writes) / host_s / 1e6 : 0);
+    if (o.out_path && !write_out(&o, &spec, stats, reads + writes, (double)end_ps, bw, host_s))
+        rc = EXIT_RUNTIME;
+    if (o.check && viol)
+        rc = EXIT_RUNTIME;
+out:
+    if (ch)
+        for (int c = 0; c < o.channels; c++)
+            htx_dram_ctrl_free(ch[c]);
+    free(ch);
+    free(pending);
+    free(tk.remaining);
+    htx_stats_free(stats);
+    if (tr.f)
+        fclose(tr.f);
+    return rc;
+}

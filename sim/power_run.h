@@ -1,0 +1,42 @@
+// power_run.h — the power model of a run: loads and scales the power spec,
+// builds the card's power trace, and reports it (/power, /summary energy).
+#pragma once
+
+#include <string>
+
+extern "C" {
+#include "htx_config.h"
+#include "htx_err.h"
+#include "htx_power_card.h"
+#include "htx_results.h"
+}
+
+namespace htx {
+
+struct PowerSummary {
+    double energy_j = 0, avg_w = 0, peak_w = 0, peak_1ms_w = 0;
+    double energy_per_token_j = 0, tokens_per_j = 0;
+};
+
+class PowerRun {
+public:
+    PowerRun() = default;
+    ~PowerRun();
+    PowerRun(const PowerRun &) = delete;
+    PowerRun &operator=(const PowerRun &) = delete;
+
+    htx_status prepare(const htx_run_cfg &cfg, htx_err *err);
+    htx_power_card *card() { return card_; }
+    // Close the trace at `end_ps` (static and board power up to then).
+    htx_status finish(uint64_t end_ps, uint64_t tokens, htx_err *err);
+    const PowerSummary &summary() const { return summary_; }
+    // /power/time_ps, /power/<component> [W], /power/total_w and /summary energy scalars.
+    htx_status write(htx_results *r, htx_err *err) const;
+
+private:
+    htx_power_spec spec_{};
+    htx_power_card *card_ = nullptr;
+    PowerSummary summary_;
+};
+
+}  // namespace htx
