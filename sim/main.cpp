@@ -43,6 +43,9 @@ void usage(FILE *f)
         "        memory-only simulation of one DRAM channel from a trace or a generated stream\n"
         "  model-info MODEL [--format FMT] [--group G] [--kv-format FMT] [--context N]\n"
         "        parameters, bytes per token and KV-cache size of a model (name or .cfg path)\n"
+        "  assess CONFIG [--set KEY=VALUE]... [--budget-w W] [--out FILE] [--keep DIR]\n"
+        "        power-budget assessment: tokens/s, average and peak card power, and the\n"
+        "        sensitivity to memory data rate, channels, chips, quantization and process node\n"
         "  config-keys\n"
         "        every configuration key with type, unit, range or default and description\n"
         "\n"
@@ -78,11 +81,12 @@ int sc_main(int argc, char **argv)
     if (!std::strcmp(verb, "mem")) return htx_cmd_mem(argc - 1, argv + 1);
 #endif
     if (!std::strcmp(verb, "model-info")) return htx::cmd_model_info(argc - 1, argv + 1);
+    if (!std::strcmp(verb, "assess")) return htx::cmd_assess(argc - 1, argv + 1);
     if (!std::strcmp(verb, "config-keys")) {
         htx_config_print_keys(stdout);
         return htx::kExitOk;
     }
-    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, mem, model-info, config-keys; see --help)\n", verb);
+    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, mem, model-info, assess, config-keys; see --help)\n", verb);
     return htx::kExitBadInput;
 }
 

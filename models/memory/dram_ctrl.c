@@ -706,7 +706,10 @@ static void issue(htx_dram_ctrl *c, const cand_t *x)
         c->obs(c->obs_user, x->cmd, x->rank, x->bank, row, t);
     if (c->chk)
         c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)x->cmd, x->rank, x->bank, row, t);
-    account_background(c, t_ps);
+    /* background energy changes rate only when the power state or the set of
+     * open banks changes: RD/WR leave it alone */
+    if (x->cmd != HTX_CMD_RD && x->cmd != HTX_CMD_WR)
+        account_background(c, t_ps);
     htx_dram_power_cmd(&c->pw, (htx_dram_cmd)x->cmd, t_ps);
     b->cv = 0;
     if (x->cmd == HTX_CMD_PREA || x->cmd == HTX_CMD_REFAB || x->cmd == HTX_CMD_REFPB)

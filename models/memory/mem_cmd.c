@@ -93,6 +93,7 @@ static int parse_u64(const char *s, uint64_t *out)
     return 1;
 }
 
+/* 1: options valid, 0: bad input (message printed), 2: --help printed. */
 static int parse_args(int argc, char **argv, opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -116,7 +117,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
     } while (0)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
-            exit(EXIT_OK); /* CLI front end, not the core */
+            return 2; /* help printed: nothing to run */
         } else if (!strcmp(a, "--spec")) {
             NEED_VALUE();
             o->spec_path = v;
@@ -395,8 +396,9 @@ int htx_cmd_mem(int argc, char **argv)
     part_t *pending = NULL; /* parts a full queue rejected, retried in order */
     size_t n_pending = 0, cap_pending = 0;
 
-    if (!parse_args(argc, argv, &o))
-        return EXIT_BADINPUT;
+    int pa = parse_args(argc, argv, &o);
+    if (pa != 1)
+        return pa == 2 ? EXIT_OK : EXIT_BADINPUT;
     if (htx_dram_spec_load(o.spec_path, &spec, &e)) {
         fprintf(stderr, "htxsim mem: %s\n", htx_err_format(&e, ebuf, sizeof ebuf));
         return EXIT_BADINPUT;

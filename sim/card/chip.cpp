@@ -17,10 +17,13 @@ htx_stat *counter(htx_stats *stats, int id, const char *name, const char *unit, 
     return htx_stats_counter(stats, path, unit, desc);
 }
 
-// Tag of a collective message: unique per step, operation and ring phase.
-uint64_t make_tag(int step, int op_index, int phase)
+// Tag of a collective message: unique per step, collective and ring phase.
+// Collectives are numbered in program order within a step; every chip runs
+// the same collectives in the same order even when its other operations
+// differ (e.g. the routed experts it holds).
+uint64_t make_tag(int step, int collective, int phase)
 {
-    return (static_cast<uint64_t>(step) << 44) | (static_cast<uint64_t>(op_index) << 12) |
+    return (static_cast<uint64_t>(step) << 44) | (static_cast<uint64_t>(collective) << 12) |
            static_cast<uint64_t>(phase);
 }
 }  // namespace
@@ -194,10 +197,11 @@ void Chip::exec_op(const htx_op &op, int step, int op_index)
     case HTX_OP_ALLGATHER: {
         dma_fill();  // weight prefetch continues while the links work
         const uint64_t enter = compute_free_ps_;
+        const int collective = collectives_in_step_++;
         if (op.kind == HTX_OP_ALLREDUCE)
-            ring_allreduce(op.comm_bytes, make_tag(step, op_index, 0));
+            ring_allreduce(op.comm_bytes, make_tag(step, collective, 0));
         else
-            ring_allgather(op.comm_bytes, make_tag(step, op_index, 0));
+            ring_allgather(op.comm_bytes, make_tag(step, collective, 0));
         htx_stat_add(st_collective_ps_, compute_free_ps_ - enter);
         steps_.back().collective_ps += compute_free_ps_ - enter;
         return;
@@ -411,6 +415,7 @@ void Chip::run_step(int step)
     }
     dma_op_ = 0;
     dma_offset_ = 0;
+    collectives_in_step_ = 0;
     inflight_.clear();
     for (size_t i = 0; i < prog_.n; i++) exec_op(prog_.ops[i], step, static_cast<int>(i));
     rec.end_ps = compute_free_ps_;

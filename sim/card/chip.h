@@ -116,6 +116,7 @@ private:
     std::deque<Tile> inflight_;     // issued tiles not yet consumed, in program order
     size_t dma_op_ = 0;             // DMA cursor: op index and byte offset in its read
     uint64_t dma_offset_ = 0;
+    int collectives_in_step_ = 0;   // numbers this step's collectives (message tags)
 
     // mailbox of arrived messages: tag -> arrival time and data
     struct Mail {

@@ -52,7 +52,7 @@ void ConfigDir::SetUp()
     char tmpl[] = "/tmp/htx_config_test_XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir = tmpl;
-    for (const char *sub : {"/cards", "/runs", "/models", "/memory"}) {
+    for (const char *sub : {"/cards", "/runs", "/models", "/memory", "/power"}) {
         ASSERT_TRUE(std::filesystem::create_directory(dir + sub));
     }
     card_text = read_text(std::string(HTX_SOURCE_DIR) + "/configs/cards/htx301.cfg");

@@ -2,6 +2,7 @@
 // for an unreadable top-level file) naming the right file, line and key, and
 // saying what was expected.
 #include <string>
+#include <vector>
 
 #include "config_test_util.h"
 #include "htx_config.h"
@@ -210,6 +211,14 @@ TEST_F(ConfigErrors, MissingMemorySpecFile)
     EXPECT_NE(msg.find(std::string(HTX_SOURCE_DIR) + "/configs/memory/lpddr9-99999.cfg"), std::string::npos) << msg;
 }
 
+TEST_F(ConfigErrors, MissingPowerSpecFile)
+{
+    htx_err e = card_error("spec = \"28nm-estimate\";", "spec = \"3nm-guess\";", "card.power.spec");
+    EXPECT_NE(std::string(e.msg).find(std::string(HTX_SOURCE_DIR) + "/configs/power/3nm-guess.cfg"),
+              std::string::npos)
+        << e.msg;
+}
+
 TEST_F(ConfigErrors, CardConsistency)
 {
     card_error("dma_burst_bytes = 64;", "dma_burst_bytes = 96;", "card.chip.dma_burst_bytes");
@@ -314,6 +323,56 @@ TEST_F(ConfigErrors, ModelValidateErrorsAreLocated)
     EXPECT_STREQ(e.key, "model.head_dim");
     EXPECT_EQ(std::string(e.file), dir + "/models/m.cfg");
     EXPECT_EQ(e.line, line_of(model, "head_dim = 100;"));
+}
+
+}  // namespace
+
+namespace {
+
+// Every single-line deletion or value mutation of the shipped card either
+// loads or fails with a located, non-empty message (and, under the sanitizer
+// build, without memory errors).
+TEST_F(ConfigErrors, LineMutationsFailCleanly)
+{
+    std::vector<std::string> lines;
+    for (size_t pos = 0, next; pos < card_text.size(); pos = next + 1) {
+        next = card_text.find('\n', pos);
+        if (next == std::string::npos) next = card_text.size();
+        lines.push_back(card_text.substr(pos, next - pos));
+    }
+    const char *values[] = {"-1", "\"x\"", "1e300", "{ }", "[1, 2]", "true", "4294967296L"};
+    int n_ok = 0, n_err = 0;
+    for (size_t i = 0; i < lines.size(); i++) {
+        std::vector<std::string> variants{""};  // the line deleted
+        size_t eq = lines[i].find(" = "), semi = lines[i].find(';');
+        if (eq != std::string::npos && semi != std::string::npos && semi > eq) {
+            for (const char *v : values) {
+                variants.push_back(lines[i].substr(0, eq + 3) + v + lines[i].substr(semi));
+            }
+        }
+        for (const std::string &variant : variants) {
+            std::string card;
+            for (size_t j = 0; j < lines.size(); j++) card += (j == i ? variant : lines[j]) + "\n";
+            write_text(card_path(), card);
+            htx_run_cfg cfg;
+            htx_err err;
+            htx_status st = load(run_path(), {}, &cfg, &err);
+            if (st == HTX_OK) {
+                n_ok++;
+                htx_run_cfg_free(&cfg);
+                continue;
+            }
+            n_err++;
+            EXPECT_TRUE(st == HTX_E_CONFIG) << format_err(err) << "\nline " << i + 1 << ": " << variant;
+            EXPECT_NE(err.msg[0], '\0');
+            // a deleted "};" is only noticed after the include, in the run file
+            EXPECT_TRUE(std::string(err.file) == card_path() || std::string(err.file) == run_path())
+                << format_err(err) << "\nline " << i + 1 << ": " << variant;
+            EXPECT_GT(err.line, 0) << format_err(err);
+        }
+    }
+    EXPECT_GT(n_ok, 10);   // comments, defaults, harmless values
+    EXPECT_GT(n_err, 100);
 }
 
 }  // namespace

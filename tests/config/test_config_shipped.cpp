@@ -50,6 +50,8 @@ TEST(ConfigShipped, DefaultRunLoads)
     EXPECT_NEAR(cfg.card.link.encoding_efficiency, 128.0 / 130.0, 1e-14);
     EXPECT_EQ(cfg.card.host.pcie_gen, 4);
     EXPECT_EQ(cfg.card.host.lanes, 16);
+    EXPECT_EQ(cfg.card.power.spec_path, kSrc + "/configs/power/28nm-estimate.cfg");
+    EXPECT_TRUE(file_exists(cfg.card.power.spec_path));
     EXPECT_STREQ(cfg.model.name, "llama-3.1-70b");
     EXPECT_EQ(cfg.model.n_layers, 80);
     EXPECT_EQ(cfg.model.dim, 8192);
@@ -221,12 +223,14 @@ TEST_F(ConfigRoundTrip, ConfigDirFromEnvironment)
     write_text(dir + "/models/stories260k.cfg",
                replace_once(read_text(kSrc + "/configs/models/stories260k.cfg"), "n_layers = 5;", "n_layers = 2;"));
     write_text(dir + "/memory/lpddr5x-8533.cfg", "# stand-in: only its existence is checked here\n");
+    write_text(dir + "/power/28nm-estimate.cfg", "# stand-in: only its existence is checked here\n");
     setenv("HTXSIM_CONFIG_DIR", dir.c_str(), 1);
     htx_run_cfg cfg;
     htx_err err;
     ASSERT_EQ(load(run_path(), {}, &cfg, &err), HTX_OK) << format_err(err);
     EXPECT_EQ(cfg.model.n_layers, 2);
     EXPECT_EQ(std::string(cfg.card.memory.spec_path), dir + "/memory/lpddr5x-8533.cfg");
+    EXPECT_EQ(std::string(cfg.card.power.spec_path), dir + "/power/28nm-estimate.cfg");
     htx_run_cfg_free(&cfg);
 }
 

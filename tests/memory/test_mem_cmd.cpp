@@ -118,4 +118,5 @@ TEST(MemCmd, BadInputExitsTwo) {
     EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--pattern", "random", "--requests", "1", "--bogus"}), 2);
     EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--pattern", "random", "--requests", "1", "--channels", "3"}), 2);
     EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--pattern", "random", "--requests", "1", "--map", "RoBa"}), 2);
+    EXPECT_EQ(run({"--help"}), 0);
 }

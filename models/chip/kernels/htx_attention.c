@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "htx_quant.h"
+#include "htx_quant_impl.h"
 #include "htx_vector.h"
 
 static htx_status check_shape(const htx_attn_shape *s, int n_pos, htx_err *err)
@@ -32,6 +33,23 @@ static htx_status check_shape(const htx_attn_shape *s, int n_pos, htx_err *err)
     return HTX_OK;
 }
 
+/* Element j of an element-wise row (inline decode; f checked by the caller). */
+static inline float element(htx_format f, const uint8_t *row, uint64_t j)
+{
+    switch (f) {
+    case HTX_FMT_BF16:
+        return q_bf16_decode(q_load_u16(row + 2 * j));
+    case HTX_FMT_FP16:
+        return q_fp16_decode(q_load_u16(row + 2 * j));
+    case HTX_FMT_FP8_E4M3:
+        return q_e4m3_decode(row[j]);
+    case HTX_FMT_FP8_E5M2:
+        return q_e5m2_decode(row[j]);
+    default:
+        return q_load_f32(row + 4 * j);
+    }
+}
+
 htx_status htx_attention(const htx_attn_shape *s, const float *q, const uint8_t *k_cache,
                          const uint8_t *v_cache, int n_pos, float *scores, float *out,
                          htx_err *err)
@@ -50,7 +68,7 @@ htx_status htx_attention(const htx_attn_shape *s, const float *q, const uint8_t 
             const uint8_t *krow = k_cache + (uint64_t)t * row_bytes;
             float dot = 0.0f;
             for (int i = 0; i < hd; i++)
-                dot += qh[i] * htx_quant_element(s->kv_format, krow, kv_off + i);
+                dot += qh[i] * element(s->kv_format, krow, kv_off + i);
             scores[t] = dot / sqrt_hd;
         }
         htx_softmax(scores, (size_t)n_pos);
@@ -60,7 +78,7 @@ htx_status htx_attention(const htx_attn_shape *s, const float *q, const uint8_t 
         for (int t = 0; t < n_pos; t++) {
             const uint8_t *vrow = v_cache + (uint64_t)t * row_bytes;
             for (int i = 0; i < hd; i++)
-                oh[i] += scores[t] * htx_quant_element(s->kv_format, vrow, kv_off + i);
+                oh[i] += scores[t] * element(s->kv_format, vrow, kv_off + i);
         }
     }
     return HTX_OK;

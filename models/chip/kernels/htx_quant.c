@@ -69,29 +69,29 @@ static unsigned int4_group(unsigned group)
 }
 
 /* ---- element-wise vectors ---- */
-/* Store x[0..n) as elements [j0, j0+n) of an element-wise vector. */
-static void store_elements(htx_format f, uint8_t *v, uint64_t j0, const float *x, uint64_t n)
+/* Store x[0..n) as an element-wise vector v. */
+static void store_elements(htx_format f, uint8_t *v, const float *x, uint64_t n)
 {
     switch (f) {
     case HTX_FMT_FP32:
         for (uint64_t j = 0; j < n; j++)
-            put_f32(v + 4 * (j0 + j), x[j]);
+            put_f32(v + 4 * j, x[j]);
         break;
     case HTX_FMT_BF16:
         for (uint64_t j = 0; j < n; j++)
-            put_u16(v + 2 * (j0 + j), q_bf16_encode(x[j]));
+            put_u16(v + 2 * j, q_bf16_encode(x[j]));
         break;
     case HTX_FMT_FP16:
         for (uint64_t j = 0; j < n; j++)
-            put_u16(v + 2 * (j0 + j), q_fp16_encode(x[j]));
+            put_u16(v + 2 * j, q_fp16_encode(x[j]));
         break;
     case HTX_FMT_FP8_E4M3:
         for (uint64_t j = 0; j < n; j++)
-            v[j0 + j] = q_e4m3_encode(x[j]);
+            v[j] = q_e4m3_encode(x[j]);
         break;
     case HTX_FMT_FP8_E5M2:
         for (uint64_t j = 0; j < n; j++)
-            v[j0 + j] = q_e5m2_encode(x[j]);
+            v[j] = q_e5m2_encode(x[j]);
         break;
     default:
         HTX_ASSERT(!"store_elements: format is not element-wise");
@@ -124,7 +124,7 @@ htx_status htx_quant_vector(htx_format f, const float *x, uint64_t n, uint8_t *o
                            "format %s has scales; expected an element-wise format "
                            "(fp32, bf16, fp16, fp8_e4m3, fp8_e5m2)",
                            htx_format_name(f));
-    store_elements(f, out, 0, x, n);
+    store_elements(f, out, x, n);
     return HTX_OK;
 }
 
@@ -288,7 +288,7 @@ htx_status htx_quant_matrix(htx_format f, unsigned group, const float *w, uint64
             quant_row_mxfp4(wr, cols, row);
             break;
         default:
-            store_elements(f, row, 0, wr, cols);
+            store_elements(f, row, wr, cols);
             break;
         }
     }
