@@ -172,7 +172,14 @@ int cmd_run(int argc, char **argv)
         }
         stats = htx_stats_new();
         if (!stats) throw std::runtime_error("out of memory");
-        const htx_memfo_cfg mem = memory_timing_from_spec(cfg, spec);
+        MemoryCalibration cal;
+        const bool calibrated = cfg.card.memory.model == HTX_MEMMODEL_CALIBRATED;
+        // 200k requests cover ~50 refresh intervals of an LPDDR5X channel
+        if (calibrated && calibrate_memory(spec, cfg, 200000, &cal, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        const htx_memfo_cfg mem = memory_timing_from_spec(cfg, spec, calibrated ? &cal : nullptr);
         const std::string start_time = utc_now();
 
         Card card("card", cfg, mem, plan, stats, functional ? fn.take_images() : std::vector<std::vector<uint8_t>>{});
@@ -203,7 +210,7 @@ int cmd_run(int argc, char **argv)
             }
             result.steps.push_back(st);
         }
-        const double peak_card = memory_peak_bytes_per_s(mem) * cfg.card.chips;
+        const double peak_card = memory_peak_bytes_per_s(cfg, spec) * cfg.card.chips;
         summarize(cfg, peak_card, result);
         if (power.finish(result.summary.simulated_time_ps, result.summary.tokens, &err) != HTX_OK) {
             rc = report(err);
@@ -219,8 +226,9 @@ int cmd_run(int argc, char **argv)
             report_fn = FunctionalReport{fn.metrics(), fn.chosen(), fn.reference_tokens(), fn.story()};
             if (!quiet) std::printf("%s\n", report_fn.text.c_str());
         }
-        if (write_run_results(path, cfg, meta, Card::fidelity(), plan, result, stats,
-                              functional ? &report_fn : nullptr, &power, &err) != HTX_OK) {
+        if (write_run_results(path, cfg, meta, Card::fidelity(cfg), plan, result, stats,
+                              functional ? &report_fn : nullptr, &power, calibrated ? &cal : nullptr,
+                              &err) != HTX_OK) {
             rc = report(err);
             throw 0;
         }
@@ -235,6 +243,10 @@ int cmd_run(int argc, char **argv)
             std::printf("  weights per step    %10.2f GB\n", s.weight_bytes_per_step / 1e9);
             std::printf("  memory bandwidth    %10.1f GB/s achieved of %.1f GB/s peak (%.1f%%)\n",
                         s.mem_bw_achieved / 1e9, s.mem_bw_peak / 1e9, 100.0 * s.mem_bw_util);
+            if (calibrated)
+                std::printf("  DRAM channel        %10.1f%% of peak sustained (cycle-accurate controller, %llu "
+                            "requests: refresh, row switches)\n",
+                            100.0 * cal.efficiency, static_cast<unsigned long long>(cal.requests));
             std::printf("  collectives         %10.1f%% of time\n", 100.0 * s.collective_time_share);
             const PowerSummary &p = power.summary();
             std::printf("  card power          %10.1f W average, %.1f W peak (1 ms), %.3f J/token\n", p.avg_w,

@@ -7,15 +7,10 @@
 
 extern "C" {
 #include "htx_config.h"
+#include "mem_cmd.h"
 }
 
 #include "commands.h"
-#if __has_include("mem_cmd.h")
-extern "C" {
-#include "mem_cmd.h"
-}
-#define HTX_HAVE_MEM_CMD 1
-#endif
 
 #ifndef HTX_VERSION
 #define HTX_VERSION "unknown"
@@ -77,9 +72,7 @@ int sc_main(int argc, char **argv)
         return htx::kExitOk;
     }
     if (!std::strcmp(verb, "run")) return htx::cmd_run(argc - 1, argv + 1);
-#ifdef HTX_HAVE_MEM_CMD
     if (!std::strcmp(verb, "mem")) return htx_cmd_mem(argc - 1, argv + 1);
-#endif
     if (!std::strcmp(verb, "model-info")) return htx::cmd_model_info(argc - 1, argv + 1);
     if (!std::strcmp(verb, "assess")) return htx::cmd_assess(argc - 1, argv + 1);
     if (!std::strcmp(verb, "config-keys")) {

@@ -1,17 +1,87 @@
 #include "memory_timing.h"
 
 #include <cmath>
+#include <vector>
+
+extern "C" {
+#include "dram_ctrl.h"
+}
 
 namespace htx {
 
-htx_memfo_cfg memory_timing_from_spec(const htx_run_cfg &cfg, const htx_dram_spec &spec)
+namespace {
+struct Completions {
+    uint64_t done = 0;
+    uint64_t last_ps = 0;
+};
+
+void on_done(void *user, uint64_t, uint64_t done_ps)
+{
+    auto *c = static_cast<Completions *>(user);
+    c->done++;
+    if (done_ps > c->last_ps) c->last_ps = done_ps;
+}
+}  // namespace
+
+htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, uint64_t requests,
+                            MemoryCalibration *out, htx_err *err)
+{
+    Completions done;
+    htx_dram_ctrl_cfg cc;
+    htx_dram_ctrl_cfg_default(&cc);
+    cc.on_done = on_done;
+    cc.user = &done;
+    htx_dram_ctrl *ctrl = nullptr;
+    htx_status st = htx_dram_ctrl_new(&spec, &cc, nullptr, "", &ctrl, err);
+    if (st != HTX_OK) return st;
+    const uint32_t size = cfg.card.chip.dma_burst_bytes;
+    uint64_t now = 0, issued = 0;
+    // keep the queues full: enqueue until refused, then run to the next event
+    while (done.done < requests) {
+        while (issued < requests) {
+            htx_dram_req r{issued, issued * size, size, 0};
+            if (!htx_dram_ctrl_enqueue(ctrl, &r, now)) break;
+            issued++;
+        }
+        const uint64_t next = htx_dram_ctrl_next_event_ps(ctrl);
+        if (next == UINT64_MAX) break;
+        now = next > now ? next : now;
+        htx_dram_ctrl_advance(ctrl, now);
+    }
+    htx_dram_ctrl_finish(ctrl, done.last_ps);
+    const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(ctrl);
+    MemoryCalibration &c = *out;
+    c.requests = done.done;
+    c.peak_bytes_per_ps = htx_dram_spec_peak_bytes_per_s(&spec) * 1e-12;
+    c.achieved_bytes_per_ps = done.last_ps ? static_cast<double>(k->bytes_read) / static_cast<double>(done.last_ps) : 0;
+    c.efficiency = c.peak_bytes_per_ps > 0 ? c.achieved_bytes_per_ps / c.peak_bytes_per_ps : 0;
+    c.unloaded_read_ps = static_cast<uint64_t>(std::llround(cfg.card.memory.controller_latency_ns * 1000.0)) +
+                         spec.t_ps[HTX_DT_RCD_RD] + spec.t_ps[HTX_DT_RL] + spec.t_ps[HTX_DT_BURST];
+    c.read_latency_p50_ps = htx_dram_ctrl_read_latency_pct_ps(ctrl, 0.5);
+    c.read_latency_p99_ps = htx_dram_ctrl_read_latency_pct_ps(ctrl, 0.99);
+    const uint64_t bursts = k->row_hits + k->row_misses + k->row_conflicts;
+    c.row_hit_rate = bursts ? static_cast<double>(k->row_hits) / static_cast<double>(bursts) : 0;
+    c.refreshes = k->refab + k->refpb;
+    c.energy_pj_per_byte = k->bytes_read ? htx_dram_power_total_pj(htx_dram_ctrl_get_power(ctrl)) /
+                                               static_cast<double>(k->bytes_read)
+                                         : 0;
+    htx_dram_ctrl_free(ctrl);
+    if (done.done < requests || !(c.achieved_bytes_per_ps > 0))
+        return htx_err_set(err, HTX_E_INTERNAL, spec.name, 0, "card.memory",
+                           "memory calibration finished %llu of %llu requests",
+                           static_cast<unsigned long long>(done.done), static_cast<unsigned long long>(requests));
+    return HTX_OK;
+}
+
+htx_memfo_cfg memory_timing_from_spec(const htx_run_cfg &cfg, const htx_dram_spec &spec,
+                                      const MemoryCalibration *cal)
 {
     htx_memfo_cfg m{};
     const htx_memory_cfg &mc = cfg.card.memory;
     const htx_chip_cfg &cc = cfg.card.chip;
     m.channels = mc.channels;
     m.interleave_bytes = mc.interleave_bytes;
-    m.channel_bytes_per_ps = htx_dram_spec_peak_bytes_per_s(&spec) * 1e-12;
+    m.channel_bytes_per_ps = cal ? cal->achieved_bytes_per_ps : htx_dram_spec_peak_bytes_per_s(&spec) * 1e-12;
     // unloaded row-miss read: ACT -> RD (tRCD), RD -> first data (RL), one burst
     m.latency_ps = static_cast<uint64_t>(std::llround(mc.controller_latency_ns * 1000.0)) +
                    spec.t_ps[HTX_DT_RCD_RD] + spec.t_ps[HTX_DT_RL] + spec.t_ps[HTX_DT_BURST];
@@ -20,9 +90,9 @@ htx_memfo_cfg memory_timing_from_spec(const htx_run_cfg &cfg, const htx_dram_spe
     return m;
 }
 
-double memory_peak_bytes_per_s(const htx_memfo_cfg &mem)
+double memory_peak_bytes_per_s(const htx_run_cfg &cfg, const htx_dram_spec &spec)
 {
-    return mem.channel_bytes_per_ps * 1e12 * mem.channels;
+    return htx_dram_spec_peak_bytes_per_s(&spec) * cfg.card.memory.channels;
 }
 
 }  // namespace htx

@@ -1,5 +1,6 @@
 #include "power_run.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -45,7 +46,10 @@ htx_status PowerRun::prepare(const htx_run_cfg &cfg, htx_err *err)
 
 htx_status PowerRun::finish(uint64_t end_ps, uint64_t tokens, htx_err *err)
 {
-    htx_status st = htx_power_card_finalize(card_, end_ps, err);
+    // the trace runs until the last event anywhere on the card: a chip can
+    // still be finishing its collective after the tokens reached the host
+    const uint64_t last_event = htx_power_trace_min_end_ps(htx_power_card_trace(card_));
+    htx_status st = htx_power_card_finalize(card_, std::max(end_ps, last_event), err);
     if (st != HTX_OK) return st;
     const htx_power_trace *t = htx_power_card_trace(card_);
     summary_.energy_j = htx_power_trace_energy_j(t);

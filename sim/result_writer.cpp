@@ -186,6 +186,30 @@ htx_status write_functional(htx_results *r, const FunctionalReport &fn, htx_err 
     return HTX_OK;
 }
 
+htx_status write_calibration(htx_results *r, const MemoryCalibration &c, htx_err *err)
+{
+    const char *d = "one channel of the card's memory spec streaming sequential DMA requests through the "
+                    "cycle-accurate controller (queues kept full)";
+    TRY(htx_results_scalar_i64(r, "/memory/calibration/requests", static_cast<int64_t>(c.requests), "1", d, err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/achieved_bytes_per_s", c.achieved_bytes_per_ps * 1e12,
+                               "bytes/s", "sustained channel bandwidth: the card's channel rate", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/peak_bytes_per_s", c.peak_bytes_per_ps * 1e12, "bytes/s",
+                               "data rate x width of one channel", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/efficiency", c.efficiency, "1", "achieved / peak", err));
+    TRY(htx_results_scalar_i64(r, "/memory/calibration/unloaded_read_ps", static_cast<int64_t>(c.unloaded_read_ps),
+                               "ps", "controller latency + tRCD + RL + burst: the card's access latency", err));
+    TRY(htx_results_scalar_i64(r, "/memory/calibration/read_latency_p50_ps",
+                               static_cast<int64_t>(c.read_latency_p50_ps), "ps", "median read latency under the saturating stream", err));
+    TRY(htx_results_scalar_i64(r, "/memory/calibration/read_latency_p99_ps",
+                               static_cast<int64_t>(c.read_latency_p99_ps), "ps", "p99 read latency under the saturating stream", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/row_hit_rate", c.row_hit_rate, "1", "row hits per burst", err));
+    TRY(htx_results_scalar_i64(r, "/memory/calibration/refreshes", static_cast<int64_t>(c.refreshes), "1",
+                               "refresh commands during the calibration", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/energy_pj_per_byte", c.energy_pj_per_byte, "pJ/byte",
+                               "DRAM command + I/O + background energy per byte read (DRAMPower-style, IDD currents)", err));
+    return HTX_OK;
+}
+
 #undef TRY
 
 }  // namespace
@@ -193,7 +217,7 @@ htx_status write_functional(htx_results *r, const FunctionalReport &fn, htx_err 
 htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, const RunMeta &meta,
                              const Fidelity &fidelity, const htx_plan *plan, const RunResult &result,
                              const htx_stats *stats, const FunctionalReport *functional, const PowerRun *power,
-                             htx_err *err)
+                             const MemoryCalibration *calibration, htx_err *err)
 {
     htx_results *r = nullptr;
     htx_status st = htx_results_open(path.c_str(), &r, err);
@@ -203,6 +227,7 @@ htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, co
         (st = write_tokens_and_steps(r, cfg, result, functional, err)) != HTX_OK ||
         (functional && (st = write_functional(r, *functional, err)) != HTX_OK) ||
         (power && (st = power->write(r, err)) != HTX_OK) ||
+        (calibration && (st = write_calibration(r, *calibration, err)) != HTX_OK) ||
         (st = write_plan(r, cfg, plan, err)) != HTX_OK ||
         (st = htx_results_write_stats(r, stats, err)) != HTX_OK) {
         htx_results_abort(r);

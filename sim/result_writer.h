@@ -14,6 +14,7 @@ extern "C" {
 #include "card.h"
 #include "functional_run.h"
 #include "power_run.h"
+#include "memory_timing.h"
 #include "run_result.h"
 
 namespace htx {
@@ -36,6 +37,6 @@ struct FunctionalReport {
 htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, const RunMeta &meta,
                              const Fidelity &fidelity, const htx_plan *plan, const RunResult &result,
                              const htx_stats *stats, const FunctionalReport *functional, const PowerRun *power,
-                             htx_err *err);
+                             const MemoryCalibration *calibration, htx_err *err);
 
 }  // namespace htx

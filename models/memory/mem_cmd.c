@@ -604,6 +604,33 @@ int htx_cmd_mem(int argc, char **argv)
     }
     double secs = (double)end_ps * 1e-12;
     double bw = secs > 0 ? (double)bytes / secs : 0;
+    if (stats) {
+        /* card-level view: all channels together, energy per part and power per time bin */
+        htx_stat *st;
+        if ((st = htx_stats_value(stats, "mem.total.bandwidth", "bytes/s", "achieved bandwidth, all channels")))
+            st->value = bw;
+        if ((st = htx_stats_value(stats, "mem.total.energy_total", "J", "DRAM energy, all channels")))
+            st->value = energy_pj * 1e-12;
+        for (int p = 0; p < HTX_EN_COUNT; p++) {
+            char path[64];
+            snprintf(path, sizeof path, "mem.total.energy_%s", htx_dram_energy_part_name((htx_dram_energy_part)p));
+            if ((st = htx_stats_value(stats, path, "J", "DRAM energy of this part, all channels")))
+                st->value = part_pj[p] * 1e-12;
+        }
+        st = htx_stats_vector(stats, "mem.total.power_w", "W", "DRAM power per time bin, all channels");
+        const htx_dram_power *p0 = htx_dram_ctrl_get_power(ch[0]);
+        size_t nb = (size_t)((double)end_ps / p0->bin_ps) + 1;
+        for (size_t b = 0; st && b < nb; b++) {
+            double pj = 0;
+            for (int c = 0; c < o.channels; c++) {
+                const htx_dram_power *pw = htx_dram_ctrl_get_power(ch[c]);
+                if (b < pw->n_bins)
+                    pj += pw->bin_pj[b];
+            }
+            if (htx_stat_push(st, pj / p0->bin_ps) != HTX_OK)
+                break;
+        }
+    }
     double peak = htx_dram_spec_peak_bytes_per_s(&spec) * o.channels;
     printf("spec            %s (%s, x%d, %.0f MT/s, peak %.2f GB/s per channel), %d channel(s)\n", spec.name,
            htx_dram_standard_name(spec.standard), spec.dq_bits, spec.data_rate_mtps,

@@ -55,11 +55,16 @@ void Card::set_power(htx_power_card *power)
     host_->set_power(power);
 }
 
-Fidelity Card::fidelity()
+Fidelity Card::fidelity(const htx_run_cfg &cfg)
 {
+    const bool calibrated = cfg.card.memory.model == HTX_MEMMODEL_CALIBRATED;
     return Fidelity{
-        "first-order: per-channel latency + peak transfer rate, address-interleaved channels, "
-        "FIFO per channel, requester bytes-in-flight limit (no banks, rows or refresh)",
+        std::string(calibrated ? "calibrated: channel rate = sustained bandwidth the cycle-accurate controller "
+                                 "achieves on this spec streaming the chip's requests (refresh, row switches, "
+                                 "JEDEC timing; /memory/calibration); "
+                               : "first-order: channel rate = the spec's peak; ") +
+            "per-channel latency (controller + tRCD + RL + burst), address-interleaved channels, FIFO per "
+            "channel, requester bytes-in-flight limit",
         "micro-architectural first order: matrix-unit block cycles (edge blocks, pipeline fill), "
         "vector-unit lanes, double-buffered DMA weight streaming overlapping compute",
         "first-order: cut-through links with per-hop latency and serialisation, deterministic "

@@ -38,7 +38,7 @@ public:
     const std::vector<std::unique_ptr<Chip>> &chips() const { return chips_; }
     // Route every module's event energy into `power` (before simulation starts).
     void set_power(htx_power_card *power);
-    static Fidelity fidelity();
+    static Fidelity fidelity(const htx_run_cfg &cfg);
 
 private:
     std::vector<std::unique_ptr<Chip>> chips_;

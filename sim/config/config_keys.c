@@ -43,6 +43,11 @@ const char *const htx_topology_names[HTX_TOPO_COUNT] = {
     [HTX_TOPO_RING] = "ring", [HTX_TOPO_FULL_MESH] = "full_mesh", [HTX_TOPO_SWITCH] = "switch"};
 _Static_assert(COUNT(htx_topology_names) == HTX_TOPO_COUNT, "htx_topology_names must list every topology");
 
+static const char *const mem_model_names[HTX_MEMMODEL_COUNT] = {[HTX_MEMMODEL_CALIBRATED] = "calibrated",
+                                                                 [HTX_MEMMODEL_FIRST_ORDER] = "first_order"};
+_Static_assert(COUNT(mem_model_names) == HTX_MEMMODEL_COUNT, "mem_model_names must list every htx_mem_model");
+_Static_assert(sizeof(htx_mem_model) == sizeof(int), "enum fields must be int-sized");
+
 const char *const htx_sim_mode_names[HTX_MODE_COUNT] = {[HTX_MODE_TIMING] = "timing",
                                                         [HTX_MODE_FUNCTIONAL] = "functional"};
 _Static_assert(COUNT(htx_sim_mode_names) == HTX_MODE_COUNT, "htx_sim_mode_names must list every mode");
@@ -70,6 +75,9 @@ static const htx_cfg_key card_keys[] = {
     U32_R(chip.dma_burst_bytes, 16, 4096, "bytes", "bytes per memory request (power of two)"),
     U32_R(chip.weight_tile_bytes, 64, 1 * GiB, "bytes", "weight-streaming tile, double-buffered in SRAM"),
     STR_R(memory.spec, "DRAM spec: a name in configs/memory/ or a path to a .cfg file"),
+    ENUM_D(memory.model, mem_model_names, HTX_MEMMODEL_COUNT, "calibrated",
+           "calibrated: channel rate measured by the cycle-accurate DRAM controller on the chip's streaming "
+           "pattern; first_order: the spec's peak rate"),
     INT_R(memory.channels, 1, 1024, "channels", "independent memory channels per chip"),
     U64_R(memory.capacity_bytes, 1 * MiB, 16 * TiB, "bytes", "installed memory capacity per chip"),
     U32_R(memory.interleave_bytes, 16, 1 * MiB, "bytes", "address interleave granule across channels (power of two)"),
@@ -82,8 +90,10 @@ static const htx_cfg_key card_keys[] = {
     INT_R(host.pcie_gen, 3, 6, "", "PCIe generation of the host link"),
     INT_R(host.lanes, 1, 16, "lanes", "PCIe lanes of the host link (1, 2, 4, 8 or 16)"),
     DBL_R(host.latency_ns, 0.0, 1e6, "ns", "one-way host link latency"),
-    STR_R(power.spec, "power spec (energy coefficients): a name in configs/power/ or a path to a .cfg file"),
-    DBL_R(power.process_nm, 7.0, 130.0, "nm", "chip process node the power spec is scaled to"),
+    /* defaults: the default card's reported 28 nm process and its estimated coefficients */
+    STR_D(power.spec, "28nm-estimate",
+          "power spec (energy coefficients): a name in configs/power/ or a path to a .cfg file"),
+    DBL_D(power.process_nm, 7.0, 130.0, 28.0, "nm", "chip process node the power spec is scaled to"),
     DBL_D(power.temperature_c, -40.0, 150.0, 85.0, "degC", "junction temperature for leakage scaling"),
 };
 #undef ST

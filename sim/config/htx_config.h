@@ -46,8 +46,16 @@ typedef struct {
     uint32_t weight_tile_bytes;  /* weight-streaming tile (double-buffered in SRAM)  */
 } htx_chip_cfg;
 
+/* How the card's memory is timed (see README "Fidelity"). */
+typedef enum {
+    HTX_MEMMODEL_CALIBRATED = 0, /* channel rate measured by the cycle-accurate controller */
+    HTX_MEMMODEL_FIRST_ORDER,    /* channel rate = the spec's peak                         */
+    HTX_MEMMODEL_COUNT
+} htx_mem_model;
+
 /* Memory attached to one chip. Timing parameters come from the spec file. */
 typedef struct {
+    htx_mem_model model;         /* timing fidelity of the card's memory             */
     char spec[HTX_PATH_MAX];     /* name in configs/memory/ or a path to a .cfg      */
     char spec_path[HTX_PATH_MAX];/* resolved path (filled by the loader)             */
     int channels;                /* independent channels per chip                    */

@@ -40,7 +40,7 @@ const htx_cfg_key kKeys[] = {
 };
 const htx_cfg_schema kSchema = {"thing", kKeys, sizeof kKeys / sizeof kKeys[0]};
 
-class Schema : public ::testing::Test {
+class ConfigSchema : public ::testing::Test {
 protected:
     void SetUp() override
     {
@@ -60,7 +60,7 @@ protected:
     htx_err err;
 };
 
-TEST_F(Schema, DefaultsAndEveryType)
+TEST_F(ConfigSchema, DefaultsAndEveryType)
 {
     ASSERT_EQ(bind("thing = { count = 3; };"), HTX_OK) << err.msg;
     EXPECT_EQ(t.count, 3);
@@ -74,7 +74,7 @@ TEST_F(Schema, DefaultsAndEveryType)
     EXPECT_EQ(t.nested_x, -1);
 }
 
-TEST_F(Schema, ValuesOfEveryType)
+TEST_F(ConfigSchema, ValuesOfEveryType)
 {
     ASSERT_EQ(bind("thing = { count = 10; width = 5L; size_bytes = 68719476736L; ratio = 1; flag = false;\n"
                    "label = \"1234567\"; color = \"blue\"; fmt = \"mxfp4\"; nested = { x = -5; }; };"),
@@ -91,7 +91,7 @@ TEST_F(Schema, ValuesOfEveryType)
     EXPECT_EQ(t.nested_x, -5);
 }
 
-TEST_F(Schema, Rejections)
+TEST_F(ConfigSchema, Rejections)
 {
     struct Case {
         const char *text, *key, *msg;
@@ -121,7 +121,7 @@ TEST_F(Schema, Rejections)
     }
 }
 
-TEST(SchemaSuggest, ClosestKeyOrNothing)
+TEST(ConfigSchemaSuggest, ClosestKeyOrNothing)
 {
     const htx_cfg_schema *s[] = {&kSchema};
     const char *extra[] = {"other", nullptr};

@@ -8,17 +8,14 @@
 // RMSNorm weights 1 + U(-0.1, 0.1), embedding std 1.  Metric per format:
 // relative RMS logit error rms(l - r) / rms(r) over all positions.
 //
-// Tolerances (documented estimates; each ~3x the value expected from the
-// format's rounding, measured values are printed):
-//   fp32      1e-5   only the summation order of the all-reduce differs
-//   bf16      1e-2   8-bit significand: per-weight relative rms error ~1.6e-3,
-//                    grown through 4 layers + classifier
-//   fp16      2e-3   11-bit significand: ~2e-4 per weight
-//   fp8_e4m3  0.15   4-bit significand: ~2.6e-2 per weight
-//   fp8_e5m2  0.30   3-bit significand: ~5e-2 per weight
-//   int8      2e-2   per-row scale, uniform weights: error rms = 1/254 of weight rms
-//   int4 g32  0.35   per-group scale: error rms ~ 1/14 of weight rms
-//   mxfp4     0.50   e2m1 with power-of-two block scales: ~0.1 per weight
+// Tolerances (estimates).  Expected per-weight relative rms rounding error
+// of each format: fp16 ~2e-4, bf16 ~1.6e-3, int8 (per-row scale, uniform
+// weights) 1/254 ~ 4e-3, fp8_e4m3 ~2.6e-2, fp8_e5m2 ~5e-2, int4 g32 (per-
+// group scale) ~1/14 ~ 7e-2, mxfp4 ~0.1.  Through 4 layers and the classifier
+// the logit error measured at commit time is 2-3x that (fp32 2.2e-6, fp16
+// 5.4e-4, bf16 4.2e-3, int8 9.7e-3, e4m3 8.1e-2, e5m2 0.14, int4 0.17, mxfp4
+// 0.25); each tolerance below is about 2x the measured value (fp32: the
+// all-reduce summation order alone, bounded at 1e-5).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -98,8 +95,8 @@ TEST(Synthetic, LlamaShapedModelMatchesReferencePerFormat)
         unsigned group;
         double tol;
     } cases[] = {
-        {HTX_FMT_FP32, 32, 1e-5},     {HTX_FMT_BF16, 32, 1e-2},  {HTX_FMT_FP16, 32, 2e-3},
-        {HTX_FMT_FP8_E4M3, 32, 0.15}, {HTX_FMT_FP8_E5M2, 32, 0.30}, {HTX_FMT_INT8, 32, 2e-2},
+        {HTX_FMT_FP32, 32, 1e-5},     {HTX_FMT_BF16, 32, 1e-2},     {HTX_FMT_FP16, 32, 1.2e-3},
+        {HTX_FMT_FP8_E4M3, 32, 0.16}, {HTX_FMT_FP8_E5M2, 32, 0.30}, {HTX_FMT_INT8, 32, 2e-2},
         {HTX_FMT_INT4, 32, 0.35},     {HTX_FMT_MXFP4, 32, 0.50},
     };
     for (const Case &k : cases) {

@@ -238,3 +238,14 @@ TEST(Checkpoint, AllocValidatesConfig)
     EXPECT_EQ(ck.n_floats, (1056540u - 28u) / 4u - 512u * 8u);
     htx_checkpoint_free(&ck);
 }
+
+TEST(Checkpoint, EveryTruncationIsAFormatError)
+{
+    const std::vector<uint8_t> full = read_all(kModel);
+    for (size_t n = 0; n < full.size(); n += 10007) {
+        std::vector<uint8_t> b(full.begin(), full.begin() + n);
+        htx_status st;
+        std::string msg = load_error(b, &st);
+        EXPECT_EQ(st, HTX_E_FORMAT) << n << " bytes: " << msg;
+    }
+}

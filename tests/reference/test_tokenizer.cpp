@@ -220,3 +220,15 @@ TEST(Tokenizer, EncodeRoundTripsAndMatchesTheStoryStart)
     EXPECT_EQ(n, 0);
     htx_tokenizer_free(&t);
 }
+
+TEST(Tokenizer, EveryTruncationIsAFormatError)
+{
+    const std::vector<uint8_t> full = read_all(kTok);
+    htx_tokenizer t;
+    htx_err e;
+    for (size_t n = 0; n < full.size(); n += 7) {
+        std::vector<uint8_t> b(full.begin(), full.begin() + n);
+        ASSERT_EQ(load_bytes(b, 512, &t, &e), HTX_E_FORMAT) << n << " bytes";
+        ASSERT_EQ(t.pieces, nullptr);
+    }
+}

@@ -1,0 +1,151 @@
+/* dram_ctrl_internal.h — state of the DRAM channel controller shared by its
+ * source files (not a public header):
+ *   dram_ctrl.c        creation, the public event API (enqueue / next event / advance)
+ *   dram_sched.c       scheduling: FR-FCFS with age cap, read/write drain, page
+ *                      policy, refresh (all-bank / per-bank, postpone / pull-in),
+ *                      power-down and self-refresh decisions
+ *   dram_issue.c       issuing a command: timing state, banks, energy, completions
+ *   dram_ctrl_stats.c  latency histogram and the statistics registry
+ */
+#ifndef HTX_DRAM_CTRL_INTERNAL_H
+#define HTX_DRAM_CTRL_INTERNAL_H
+
+#include <stdint.h>
+#include "dram_ctrl.h"
+#include "dram_checker.h"
+
+#define NIL (-1)
+#define LAT_BUCKETS (128 + 57 * 64)
+
+enum { PS_NORMAL = 0, PS_PD, PS_SR };
+
+typedef struct {
+    uint64_t arrive_ck;
+    uint32_t row;
+    int32_t req;
+    int32_t next;
+    int32_t bank; /* flat: rank * banks + bank */
+} atom_t;
+
+typedef struct {
+    int32_t head, tail, n;
+} alist_t;
+
+typedef struct {
+    int64_t open_row;          /* -1: precharged                                */
+    uint64_t act, pre, rd, wr; /* earliest legal cycle of each command          */
+    int act_kind;              /* 0: row already served, 1: miss, 2: conflict   */
+    int conflict;              /* the last PRE closed a row for a conflict      */
+    /* cached bank-local part of this bank's next demand command (pick()) */
+    int cv, cdir, ccmd;
+    int32_t catom;
+    uint64_t clocal, carrive, cdeadline;
+} bank_t;
+
+typedef struct {
+    uint64_t act, rd, wr;
+} bg_t;
+
+typedef struct {
+    bank_t *b;
+    bg_t *g;
+    uint64_t act;       /* tRRD_S / tPBR2ACT                    */
+    uint64_t faw[4];    /* last four ACT cycles (ring)          */
+    int faw_i, n_act;
+    uint64_t refpb_ok;  /* tPBR2PBR                             */
+    uint64_t ref_end;   /* end of the refresh in progress       */
+    uint64_t wake;      /* after PDX / SRX                      */
+    uint64_t ref_due;   /* next all-bank refresh due            */
+    uint64_t pb_due;    /* next per-bank refresh due            */
+    int pb_next;        /* next bank set to refresh             */
+    int open_banks;
+    int pstate;
+    uint64_t pstate_t;
+    int queued;         /* bursts queued for this rank          */
+} rank_t;
+
+typedef struct {
+    uint64_t id, arrive_ps, bytes;
+    uint32_t remaining;
+    int is_write;
+    int32_t next_free;
+} req_t;
+
+typedef struct {
+    uint64_t done_ps, id, arrive_ps, bytes;
+} done_t;
+
+typedef struct {
+    done_t *v;
+    size_t head, n, cap;
+} dfifo_t;
+
+typedef struct {
+    int valid;
+    int cmd;
+    int rank, bank; /* bank within rank */
+    int32_t atom;
+    uint64_t t, arrive;
+} cand_t;
+
+struct htx_dram_ctrl {
+    htx_dram_spec s;
+    htx_dram_ctrl_cfg cfg;
+    htx_dram_map map;
+    uint64_t T[HTX_DT_COUNT];
+    rank_t *r;
+    int nb;       /* banks per rank                                  */
+    int bg_shift; /* log2(banks_per_group): bank -> bank group       */
+    int set_mask; /* banks / refpb_banks - 1: bank -> refresh set    */
+    atom_t *atoms;
+    int32_t atom_free;
+    alist_t *q[2]; /* [dir][rank * nb + bank] */
+    int nq[2], cap_q[2];
+    req_t *reqs;
+    int32_t req_free;
+    int cap_reqs;
+    dfifo_t done[2];
+    uint64_t ch_rd, ch_wr;
+    uint64_t bus[2];
+    uint64_t cur;
+    int write_mode;
+    int postpone_max, pullin_max;
+    uint64_t pd_idle_ck, sr_idle_ck, age_cap_ck, fe_ps;
+    uint64_t last_demand_ck;
+    cand_t cache;
+    int cache_ok;
+    htx_dram_checker *chk;
+    htx_dram_power pw;
+    uint64_t bg_t_ps;
+    uint64_t occ_t_ps;
+    htx_dram_ctrl_counters k;
+    uint32_t lat_hist[LAT_BUCKETS];
+    uint64_t lat_n;
+    htx_dram_cmd_fn obs;
+    void *obs_user;
+    /* statistics */
+    htx_stats *stats;
+    char prefix[128];
+};
+
+static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* same rounding as htx_dram_spec_ck_to_ps, inlined for the hot path */
+static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return (uint64_t)((double)ck * c->s.tck_ps + 0.5); }
+
+/* dram_sched.c */
+void htx_dram_sched_pick(htx_dram_ctrl *c, cand_t *best);
+int htx_dram_sched_write_mode(const htx_dram_ctrl *c);
+uint64_t htx_dram_sched_refresh_need(const htx_dram_ctrl *c, int r, uint64_t *set_first);
+void htx_dram_sched_bank_offer(htx_dram_ctrl *c, int r, int bi, int dir, uint64_t need, uint64_t set_first,
+                               cand_t *best);
+/* dram_issue.c */
+int htx_dram_fifo_push(dfifo_t *f, const done_t *d);
+int32_t htx_dram_req_alloc(htx_dram_ctrl *c);
+void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps);
+void htx_dram_account_occupancy(htx_dram_ctrl *c, uint64_t t_ps);
+void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict);
+/* dram_ctrl_stats.c */
+int htx_dram_lat_bucket(uint64_t v);
+
+#endif

@@ -1,0 +1,298 @@
+/* dram_issue.c — the effects of issuing one DRAM command: earliest-cycle
+ * bookkeeping per bank / bank group / rank / channel, bank states, energy,
+ * retiring bursts and queueing completions. */
+#include "dram_ctrl_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small containers ---------------------------------------------------- */
+
+int htx_dram_fifo_push(dfifo_t *f, const done_t *d)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 64;
+        done_t *v = malloc(cap * sizeof *v);
+        if (!v)
+            return 0;
+        for (size_t i = 0; i < f->n; i++)
+            v[i] = f->v[(f->head + i) % f->cap];
+        free(f->v);
+        f->v = v;
+        f->head = 0;
+        f->cap = cap;
+    }
+    f->v[(f->head + f->n) % f->cap] = *d;
+    f->n++;
+    return 1;
+}
+
+int32_t htx_dram_req_alloc(htx_dram_ctrl *c)
+{
+    if (c->req_free == NIL) {
+        int cap = c->cap_reqs ? 2 * c->cap_reqs : 128;
+        req_t *v = realloc(c->reqs, (size_t)cap * sizeof *v);
+        if (!v)
+            return NIL;
+        for (int i = c->cap_reqs; i < cap; i++)
+            v[i].next_free = i + 1 < cap ? i + 1 : NIL;
+        c->req_free = c->cap_reqs;
+        c->reqs = v;
+        c->cap_reqs = cap;
+    }
+    int32_t i = c->req_free;
+    c->req_free = c->reqs[i].next_free;
+    return i;
+}
+
+/* ---- background state ---------------------------------------------------- */
+
+static htx_dram_pstate bg_state(const htx_dram_ctrl *c)
+{
+    /* single-state view of the channel: the "most active" rank decides */
+    htx_dram_pstate best = HTX_PSTATE_SREF;
+    for (int r = 0; r < c->s.ranks; r++) {
+        const rank_t *k = &c->r[r];
+        htx_dram_pstate p;
+        if (k->pstate == PS_SR)
+            p = HTX_PSTATE_SREF;
+        else if (k->pstate == PS_PD)
+            p = k->open_banks ? HTX_PSTATE_ACT_PD : HTX_PSTATE_PRE_PD;
+        else
+            p = k->open_banks ? HTX_PSTATE_ACT_STBY : HTX_PSTATE_PRE_STBY;
+        static const int rankord[HTX_PSTATE_COUNT] = {3, 4, 1, 2, 0};
+        if (rankord[p] > rankord[best])
+            best = p;
+    }
+    return best;
+}
+
+void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps)
+{
+    if (t_ps > c->bg_t_ps) {
+        htx_dram_power_background(&c->pw, bg_state(c), c->bg_t_ps, t_ps);
+        c->bg_t_ps = t_ps;
+    }
+}
+
+void htx_dram_account_occupancy(htx_dram_ctrl *c, uint64_t t_ps)
+{
+    if (t_ps > c->occ_t_ps) {
+        c->k.queue_occupancy_sum += (double)(c->nq[0] + c->nq[1]) * (double)(t_ps - c->occ_t_ps);
+        c->occ_t_ps = t_ps;
+    }
+}
+
+
+static void remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai)
+{
+    alist_t *l = &c->q[dir][flat];
+    int32_t prev = NIL;
+    for (int32_t i = l->head; i != NIL; prev = i, i = c->atoms[i].next)
+        if (i == ai) {
+            if (prev == NIL)
+                l->head = c->atoms[i].next;
+            else
+                c->atoms[prev].next = c->atoms[i].next;
+            if (l->tail == ai)
+                l->tail = prev;
+            break;
+        }
+    l->n--;
+    c->atoms[ai].next = c->atom_free;
+    c->atom_free = ai;
+    c->nq[dir]--;
+}
+
+static void close_bank(rank_t *k, bank_t *b)
+{
+    if (b->open_row >= 0) {
+        b->open_row = -1;
+        k->open_banks--;
+    }
+}
+
+static void issue(htx_dram_ctrl *c, const cand_t *x)
+{
+    const uint64_t *T = c->T;
+    uint64_t t = x->t;
+    uint64_t t_ps = ck2ps(c, t);
+    rank_t *k = &c->r[x->rank];
+    bank_t *b = &k->b[x->bank];
+    bg_t *g = &k->g[x->bank / c->s.banks_per_group];
+    int flat = x->rank * c->nb + x->bank;
+    uint32_t row = x->atom != NIL ? c->atoms[x->atom].row : (b->open_row >= 0 ? (uint32_t)b->open_row : 0);
+    int col_bus = c->s.dual_command_bus ? 1 : 0;
+
+    if (c->obs)
+        c->obs(c->obs_user, x->cmd, x->rank, x->bank, row, t);
+    if (c->chk)
+        c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)x->cmd, x->rank, x->bank, row, t);
+    /* background energy changes rate only when the power state or the set of
+     * open banks changes: RD/WR leave it alone */
+    if (x->cmd != HTX_CMD_RD && x->cmd != HTX_CMD_WR)
+        htx_dram_account_background(c, t_ps);
+    htx_dram_power_cmd(&c->pw, (htx_dram_cmd)x->cmd, t_ps);
+    b->cv = 0;
+    if (x->cmd == HTX_CMD_PREA || x->cmd == HTX_CMD_REFAB || x->cmd == HTX_CMD_REFPB)
+        for (int i = 0; i < c->nb; i++)
+            k->b[i].cv = 0;
+
+    switch (x->cmd) {
+    case HTX_CMD_ACT:
+        b->open_row = row;
+        k->open_banks++;
+        b->rd = mx(b->rd, t + T[HTX_DT_RCD_RD]);
+        b->wr = mx(b->wr, t + T[HTX_DT_RCD_WR]);
+        b->pre = mx(b->pre, t + T[HTX_DT_RAS]);
+        b->act = mx(b->act, t + T[HTX_DT_RC]);
+        g->act = mx(g->act, t + T[HTX_DT_RRD_L]);
+        k->act = mx(k->act, t + T[HTX_DT_RRD_S]);
+        k->faw[k->faw_i] = t;
+        k->faw_i = (k->faw_i + 1) & 3;
+        if (k->n_act < 4)
+            k->n_act++;
+        b->act_kind = b->conflict ? 2 : 1;
+        b->conflict = 0;
+        c->bus[0] = t + 1;
+        c->k.acts++;
+        break;
+    case HTX_CMD_PRE:
+        close_bank(k, b);
+        b->act = mx(b->act, t + T[HTX_DT_RP_PB]);
+        b->conflict = x->atom != NIL;
+        c->bus[0] = t + 1;
+        c->k.pres++;
+        break;
+    case HTX_CMD_PREA:
+        for (int i = 0; i < c->nb; i++)
+            if (k->b[i].open_row >= 0) {
+                close_bank(k, &k->b[i]);
+                k->b[i].act = mx(k->b[i].act, t + T[HTX_DT_RP_AB]);
+                k->b[i].conflict = 0;
+            }
+        c->bus[0] = t + 1;
+        c->k.prea++;
+        break;
+    case HTX_CMD_RD:
+    case HTX_CMD_RDA:
+    case HTX_CMD_WR:
+    case HTX_CMD_WRA: {
+        int w = htx_dram_cmd_is_write((htx_dram_cmd)x->cmd);
+        uint64_t end;
+        if (!w) {
+            end = t + T[HTX_DT_RL] + T[HTX_DT_BURST];
+            b->pre = mx(b->pre, t + T[HTX_DT_RTP]);
+            g->rd = mx(g->rd, t + T[HTX_DT_CCD_L]);
+            c->ch_rd = mx(c->ch_rd, t + T[HTX_DT_CCD_S]);
+            c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_RTW]);
+            c->k.read_bursts++;
+        } else {
+            end = t + T[HTX_DT_WL] + T[HTX_DT_BURST];
+            b->pre = mx(b->pre, end + T[HTX_DT_WR]);
+            g->wr = mx(g->wr, t + T[HTX_DT_CCD_L]);
+            c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_CCD_S]);
+            g->rd = mx(g->rd, end + T[HTX_DT_WTR_L]);
+            c->ch_rd = mx(c->ch_rd, end + T[HTX_DT_WTR_S]);
+            c->k.write_bursts++;
+        }
+        if (b->act_kind == 1)
+            c->k.row_misses++;
+        else if (b->act_kind == 2)
+            c->k.row_conflicts++;
+        else
+            c->k.row_hits++;
+        b->act_kind = 0;
+        if (x->cmd == HTX_CMD_RDA || x->cmd == HTX_CMD_WRA) {
+            close_bank(k, b);
+            b->act = mx(b->act, b->pre + T[HTX_DT_RP_PB]);
+            c->k.auto_pres++;
+        }
+        c->bus[col_bus] = t + 1;
+        c->k.data_busy_ps += ck2ps(c, end) - ck2ps(c, end - T[HTX_DT_BURST]);
+        uint64_t end_ps = ck2ps(c, end);
+        if (end_ps > c->k.last_data_ps)
+            c->k.last_data_ps = end_ps;
+        if (end > c->last_demand_ck)
+            c->last_demand_ck = end;
+        /* retire the burst */
+        atom_t *a = &c->atoms[x->atom];
+        req_t *rq = &c->reqs[a->req];
+        htx_dram_account_occupancy(c, t_ps);
+        k->queued--;
+        remove_atom(c, w, flat, x->atom);
+        if (--rq->remaining == 0) {
+            done_t d = {end_ps + c->cfg.backend_latency_ps, rq->id, rq->arrive_ps, rq->bytes};
+            if (!htx_dram_fifo_push(&c->done[w], &d))
+                HTX_ASSERT(!"out of memory queueing a completion");
+            rq->next_free = c->req_free;
+            c->req_free = (int32_t)(rq - c->reqs);
+        }
+        break;
+    }
+    case HTX_CMD_REFAB:
+        for (int i = 0; i < c->nb; i++)
+            k->b[i].act = mx(k->b[i].act, t + T[HTX_DT_RFC_AB]);
+        k->ref_end = t + T[HTX_DT_RFC_AB];
+        k->ref_due += T[HTX_DT_REFI];
+        c->bus[0] = t + 1;
+        c->k.refab++;
+        break;
+    case HTX_CMD_REFPB: {
+        int stride = c->nb / c->s.refpb_banks;
+        for (int j = 0; j < c->s.refpb_banks; j++) {
+            bank_t *rb = &k->b[x->bank + j * stride];
+            rb->act = mx(rb->act, t + T[HTX_DT_RFC_PB]);
+        }
+        k->act = mx(k->act, t + T[HTX_DT_PBR2ACT]);
+        k->refpb_ok = t + T[HTX_DT_PBR2PBR];
+        k->ref_end = mx(k->ref_end, t + T[HTX_DT_RFC_PB]);
+        k->pb_due += T[HTX_DT_REFI_PB];
+        k->pb_next = (k->pb_next + 1) % stride;
+        c->bus[0] = t + 1;
+        c->k.refpb++;
+        break;
+    }
+    case HTX_CMD_PDE:
+        k->pstate = PS_PD;
+        k->pstate_t = t;
+        c->k.pde++;
+        break;
+    case HTX_CMD_PDX:
+        k->pstate = PS_NORMAL;
+        k->wake = mx(k->wake, t + T[HTX_DT_XP]);
+        break;
+    case HTX_CMD_SRE:
+        k->pstate = PS_SR;
+        k->pstate_t = t;
+        c->k.sre++;
+        break;
+    case HTX_CMD_SRX:
+        k->pstate = PS_NORMAL;
+        k->wake = mx(k->wake, t + T[HTX_DT_XS]);
+        /* the device refreshed itself: the refresh schedule restarts */
+        k->ref_due = t + T[HTX_DT_REFI];
+        k->pb_due = t + T[HTX_DT_REFI_PB];
+        break;
+    default:
+        break;
+    }
+    c->cur = t;
+    c->cache_ok = 0;
+}
+
+/* Issue every command whose cycle starts at or before (strict: before) now_ps. */
+void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict)
+{
+    cand_t x;
+    for (;;) {
+        htx_dram_sched_pick(c, &x);
+        if (!x.valid)
+            break;
+        uint64_t tp = ck2ps(c, x.t);
+        if (strict ? tp >= now_ps : tp > now_ps)
+            break;
+        issue(c, &x);
+    }
+}
+
