@@ -33,6 +33,7 @@ namespace {
 struct Outcome {
     bool ok = false;
     std::string error;
+    std::vector<std::pair<std::string, double>> breakdown_w;  // component kind -> mean W (all chips)
     double tokens_per_s = 0, avg_w = 0, peak_1ms_w = 0, tokens_per_j = 0, energy_per_token_j = 0;
     double mem_bw_util = 0;
 };
@@ -66,6 +67,63 @@ double read_scalar(hid_t f, const char *path)
     H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v);
     H5Dclose(d);
     return v;
+}
+
+struct BreakdownWalk {
+    hid_t file;
+    std::vector<double> dt_ps;
+    std::vector<std::pair<std::string, double>> *out;
+};
+
+herr_t add_component(hid_t group, const char *name, const H5L_info_t *, void *op)
+{
+    auto *w = static_cast<BreakdownWalk *>(op);
+    hid_t d = H5Dopen2(group, name, H5P_DEFAULT);
+    if (d < 0) return 0;
+    std::vector<double> v(w->dt_ps.size());
+    if (!v.empty()) H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+    H5Dclose(d);
+    double energy = 0, time = 0;
+    for (size_t i = 0; i < v.size(); i++) {
+        energy += v[i] * w->dt_ps[i];
+        time += w->dt_ps[i];
+    }
+    // "chip3.dram_io" -> "dram_io": sum the kind over chips
+    std::string kind = name;
+    if (kind.compare(0, 4, "chip") == 0 && kind.find('.') != std::string::npos) kind = kind.substr(kind.find('.') + 1);
+    const double watts = time > 0 ? energy / time : 0;
+    for (auto &kv : *w->out)
+        if (kv.first == kind) {
+            kv.second += watts;
+            return 0;
+        }
+    w->out->emplace_back(kind, watts);
+    return 0;
+}
+
+// Mean power of each component kind over the run, from /power.
+void read_breakdown(hid_t f, std::vector<std::pair<std::string, double>> *out)
+{
+    if (H5Lexists(f, "/power", H5P_DEFAULT) <= 0 || H5Lexists(f, "/power/time_ps", H5P_DEFAULT) <= 0) return;
+    hid_t d = H5Dopen2(f, "/power/time_ps", H5P_DEFAULT);
+    hid_t sp = H5Dget_space(d);
+    std::vector<double> t(static_cast<size_t>(H5Sget_simple_extent_npoints(sp)));
+    if (!t.empty()) H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data());
+    H5Sclose(sp);
+    H5Dclose(d);
+    int64_t bin = 0;
+    hid_t a = H5Aopen_by_name(f, "/power", "bin_ps", H5P_DEFAULT, H5P_DEFAULT);
+    if (a >= 0) {
+        H5Aread(a, H5T_NATIVE_INT64, &bin);
+        H5Aclose(a);
+    }
+    BreakdownWalk w{f, {}, out};
+    for (size_t i = 0; i < t.size(); i++) w.dt_ps.push_back(i + 1 < t.size() ? t[i + 1] - t[i] : static_cast<double>(bin));
+    hid_t g = H5Gopen2(f, "/power/components", H5P_DEFAULT);
+    if (g < 0) return;
+    hsize_t idx = 0;
+    H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, add_component, &w);
+    H5Gclose(g);
 }
 
 // Run `htxsim run` in a child process; capture its stderr on failure.
@@ -119,6 +177,7 @@ Outcome run_point(const std::string &config, const std::vector<std::string> &set
     o.tokens_per_j = read_scalar(f, "/summary/tokens_per_j");
     o.energy_per_token_j = read_scalar(f, "/summary/energy_per_token_j");
     o.mem_bw_util = read_scalar(f, "/summary/mem_bw_util");
+    read_breakdown(f, &o.breakdown_w);
     H5Fclose(f);
     o.ok = std::isfinite(o.tokens_per_s) && std::isfinite(o.avg_w);
     if (!o.ok) o.error = out + " lacks /summary metrics";
@@ -172,13 +231,21 @@ std::vector<Lever> levers_for(const htx_run_cfg &cfg)
     const int n = cfg.card.chips, n2 = n + 2;
     std::snprintf(buf, sizeof buf, "%d -> %d chips", n, n2);
     v.push_back({"chip count", buf, {"card.chips=" + std::to_string(n2)}, {}});
+    // quantization: one step toward fewer bytes per weight (coarser int4 scale
+    // groups, or int4 from a wider format); MXFP4 is the end of the line
     const htx_format wf = cfg.workload.weight_format;
-    const htx_format wf2 = htx_format_element_bits(wf) > 4 ? HTX_FMT_INT4 : HTX_FMT_INT8;
-    std::snprintf(buf, sizeof buf, "%s -> %s weights", htx_format_name(wf), htx_format_name(wf2));
-    v.push_back({"quantization", buf, {std::string("workload.weight_format=") + htx_format_name(wf2)}, {}});
+    if (wf == HTX_FMT_INT4 && cfg.workload.weight_group < 128) {
+        std::snprintf(buf, sizeof buf, "int4 group %u -> 128 (fp16 scale per 128 weights)", cfg.workload.weight_group);
+        v.push_back({"quantization", buf, {"workload.weight_group=128"}, {}});
+    } else if (htx_format_element_bits(wf) > 4) {
+        std::snprintf(buf, sizeof buf, "%s -> int4 (group %u) weights", htx_format_name(wf), cfg.workload.weight_group);
+        v.push_back({"quantization", buf, {"workload.weight_format=int4"}, {}});
+    } else if (wf != HTX_FMT_MXFP4) {
+        std::snprintf(buf, sizeof buf, "%s -> mxfp4 weights", htx_format_name(wf));
+        v.push_back({"quantization", buf, {"workload.weight_format=mxfp4"}, {}});
+    }
     const double nm = cfg.card.power.process_nm, nm2 = nm > 16.0 ? 16.0 : std::max(7.0, nm * 0.6);
     std::snprintf(buf, sizeof buf, "%.0f -> %.0f nm", nm, nm2);
-    std::snprintf(buf + std::strlen(buf), sizeof buf - std::strlen(buf), "%s", "");
     v.push_back({"process node", buf, {"card.power.process_nm=" + std::to_string(nm2)}, {}});
     return v;
 }
@@ -288,6 +355,13 @@ int cmd_assess(int argc, char **argv)
                 base.energy_per_token_j, base.tokens_per_j, 100 * base.mem_bw_util);
     std::printf("  card power: %.1f W average, %.1f W peak over 1 ms — budget %.0f W %s\n", base.avg_w,
                 base.peak_1ms_w, budget_w, avg_ok && peak_ok ? "HOLDS" : "EXCEEDED");
+    {
+        std::vector<std::pair<std::string, double>> b = base.breakdown_w;
+        std::sort(b.begin(), b.end(), [](const auto &x, const auto &y) { return x.second > y.second; });
+        std::printf("  power breakdown (mean W, all chips):");
+        for (size_t i = 0; i < b.size(); i++) std::printf("%s %s %.1f", i ? "," : "", b[i].first.c_str(), b[i].second);
+        std::printf("\n");
+    }
     std::printf("  levers (one change each, against the base):\n");
     std::printf("    %-18s %-44s %10s %10s %10s\n", "lever", "change", "tokens/s", "avg W", "tokens/J");
     size_t best = levers.size();
@@ -326,7 +400,15 @@ int cmd_assess(int argc, char **argv)
             ran.push_back(l.out.ok ? 1 : 0);
         }
         const size_t n = levers.size();
+        std::vector<const char *> comp;
+        std::vector<double> comp_w;
+        for (const auto &kv : base.breakdown_w) {
+            comp.push_back(kv.first.c_str());
+            comp_w.push_back(kv.second);
+        }
         htx_status st = HTX_OK;
+        if (st == HTX_OK) st = htx_results_array_str(r, "/assess/base/breakdown_component", comp.data(), comp.size(), "power component kind (summed over chips)", &err);
+        if (st == HTX_OK) st = htx_results_array_f64(r, "/assess/base/breakdown_w", comp_w.data(), comp_w.size(), "W", "mean power of each component kind over the base run", &err);
         if (st == HTX_OK) st = htx_results_text(r, "/meta/config_text", cfg.resolved_text, "resolved base configuration", &err);
         if (st == HTX_OK) st = htx_results_scalar_f64(r, "/assess/budget_w", budget_w, "W", "card power budget", &err);
         if (st == HTX_OK) st = htx_results_scalar_i64(r, "/assess/budget_holds", avg_ok && peak_ok, "1", "1 if average and 1 ms peak power are within the budget", &err);

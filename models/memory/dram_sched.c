@@ -174,11 +174,34 @@ static void bank_local(htx_dram_ctrl *c, int flat, int dir, bank_t *b)
     b->carrive = h->arrive_ck;
 }
 
+/* Shared lower bounds of one rank's demand commands, per bank group: the
+ * bank-group, rank (tRRD_S, tFAW), channel (tCCD_S, tRTW, tWTR_S) and
+ * command-bus constraints, computed once per pick. */
+typedef struct {
+    uint64_t act[16]; /* ACT, per bank group       */
+    uint64_t col[16]; /* RD or WR, per bank group  */
+    uint64_t pre;     /* PRE                       */
+} floors_t;
+
+static void floors_compute(const htx_dram_ctrl *c, const rank_t *k, int dir, floors_t *f)
+{
+    uint64_t fr = mx(mx(c->bus[0], k->wake), c->cur);
+    uint64_t fc = mx(mx(c->bus[c->s.dual_command_bus ? 1 : 0], k->wake), c->cur);
+    uint64_t a = mx(k->act, fr);
+    if (k->n_act >= 4)
+        a = mx(a, k->faw[k->faw_i] + c->T[HTX_DT_FAW]);
+    uint64_t ch = dir == 0 ? c->ch_rd : c->ch_wr;
+    for (int g = 0; g < c->s.bank_groups; g++) {
+        f->act[g] = mx(a, k->g[g].act);
+        f->col[g] = mx(mx(dir == 0 ? k->g[g].rd : k->g[g].wr, ch), fc);
+    }
+    f->pre = fr;
+}
+
 /* Offer bank bi's next demand command (its queue in direction dir is not empty). */
 static inline void bank_candidate(htx_dram_ctrl *c, int r, int bi, int dir, uint64_t need, uint64_t set_first,
-                                  cand_t *best)
+                                  const floors_t *f, cand_t *best)
 {
-    const uint64_t *T = c->T;
     rank_t *k = &c->r[r];
     bank_t *b = &k->b[bi];
     if (!b->cv || b->cdir != dir || c->cur >= b->cdeadline)
@@ -186,23 +209,8 @@ static inline void bank_candidate(htx_dram_ctrl *c, int r, int bi, int dir, uint
     /* banks, groups and refresh sets are powers of two: masks and shifts, no division */
     int blocked_bank = set_first != UINT64_MAX && (uint64_t)(bi & c->set_mask) == set_first;
     uint64_t limit = (set_first == UINT64_MAX || blocked_bank) ? need : UINT64_MAX;
-    bg_t *g = &k->g[bi >> c->bg_shift];
-    uint64_t t;
-    switch (b->ccmd) {
-    case HTX_CMD_ACT:
-        t = mx(mx(b->clocal, g->act), k->act);
-        if (k->n_act >= 4)
-            t = mx(t, k->faw[k->faw_i] + T[HTX_DT_FAW]);
-        t = mx(t, mx(mx(c->bus[0], k->wake), c->cur));
-        break;
-    case HTX_CMD_PRE:
-        t = mx(b->clocal, mx(mx(c->bus[0], k->wake), c->cur));
-        break;
-    default:
-        t = dir == 0 ? mx(mx(b->clocal, g->rd), c->ch_rd) : mx(mx(b->clocal, g->wr), c->ch_wr);
-        t = mx(t, mx(mx(c->bus[c->s.dual_command_bus ? 1 : 0], k->wake), c->cur));
-        break;
-    }
+    int g = bi >> c->bg_shift;
+    uint64_t t = mx(b->clocal, b->ccmd == HTX_CMD_ACT ? f->act[g] : b->ccmd == HTX_CMD_PRE ? f->pre : f->col[g]);
     if (t >= limit)
         return; /* e.g. no new ACT once the refresh of this bank is due */
     offer(best, b->ccmd, r, bi, b->catom, t, b->carrive);
@@ -277,9 +285,12 @@ void htx_dram_sched_pick(htx_dram_ctrl *c, cand_t *best)
             }
             continue;
         }
+        floors_t fl;
+        floors_compute(c, k, dir, &fl);
+        const alist_t *q = &c->q[dir][r * c->nb];
         for (int bi = 0; bi < c->nb; bi++)
-            if (c->q[dir][r * c->nb + bi].n)
-                bank_candidate(c, r, bi, dir, need, set_first, best);
+            if (q[bi].n)
+                bank_candidate(c, r, bi, dir, need, set_first, &fl, best);
         /* the refresh competes only when it could come first (it is never earlier than need) */
         if (!best->valid || need <= best->t)
             offer_refresh(c, r, need, best);
@@ -292,6 +303,8 @@ void htx_dram_sched_pick(htx_dram_ctrl *c, cand_t *best)
 void htx_dram_sched_bank_offer(htx_dram_ctrl *c, int r, int bi, int dir, uint64_t need, uint64_t set_first,
                                cand_t *best)
 {
-    bank_candidate(c, r, bi, dir, need, set_first, best);
+    floors_t fl;
+    floors_compute(c, &c->r[r], dir, &fl);
+    bank_candidate(c, r, bi, dir, need, set_first, &fl, best);
 }
 

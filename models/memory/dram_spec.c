@@ -57,8 +57,10 @@ uint64_t htx_dram_spec_ps_to_ck(const htx_dram_spec *s, uint64_t ps)
 {
     double ck = (double)ps / s->tck_ps;
     uint64_t c = (uint64_t)ck;
-    /* round up, but forgive floating-point noise below 1e-6 cycle */
-    if ((double)c + 1e-6 < ck)
+    /* round up; a time within half a picosecond after a cycle boundary is that
+     * boundary (htx_dram_spec_ck_to_ps rounds cycle times to the nearest ps, so
+     * ps_to_ck(ck_to_ps(n)) == n) */
+    if (((double)ck - (double)c) * s->tck_ps > 0.5)
         c++;
     return c;
 }

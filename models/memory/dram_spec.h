@@ -156,7 +156,9 @@ htx_status htx_dram_spec_load(const char *path, htx_dram_spec *out, htx_err *err
 /* Peak data bandwidth of one channel in bytes per second. */
 double htx_dram_spec_peak_bytes_per_s(const htx_dram_spec *s);
 
-/* Cycles <-> picoseconds for this spec's command clock.  ps_to_ck rounds up. */
+/* Cycles <-> picoseconds for this spec's command clock.  ck_to_ps rounds to the
+ * nearest ps; ps_to_ck rounds up, treating a time within 0.5 ps after a cycle
+ * boundary as that boundary, so ps_to_ck(ck_to_ps(n)) == n. */
 uint64_t htx_dram_spec_ck_to_ps(const htx_dram_spec *s, uint64_t ck);
 uint64_t htx_dram_spec_ps_to_ck(const htx_dram_spec *s, uint64_t ps);
 

@@ -74,6 +74,7 @@ TEST(DramSpec, Lpddr5x8533Values) {
     EXPECT_EQ(s.t_ck[HTX_DT_BURST], 2u);      // BL16 / 8 transfers per CK
     EXPECT_EQ(s.t_ck[HTX_DT_RCD_RD], 20u);    // ceil(18 ns / 0.9375 ns) = 19.2 -> 20
     EXPECT_EQ(s.t_ck[HTX_DT_RCD_WR], 20u);    // defaults to tRCD
+    EXPECT_EQ(s.t_ck[HTX_DT_RTP], 8u);        // 7.5 ns is exactly 8 cycles: no rounding noise
     EXPECT_EQ(s.t_ck[HTX_DT_CCD_S], 2u);      // min_ck floor of 0 ns
     EXPECT_EQ(s.t_ck[HTX_DT_CCD_L], 4u);
     EXPECT_EQ(s.t_ck[HTX_DT_FAW], 22u);       // ceil(20 / 0.9375) = 21.33 -> 22
@@ -156,4 +157,16 @@ TEST(DramSpec, RejectsSyntaxErrorAndMissingFile) {
     EXPECT_STREQ(e.key, "memory_spec");
     EXPECT_EQ(htx_dram_spec_load("/nonexistent/x.cfg", &s, &e), HTX_E_IO);
     EXPECT_STREQ(e.file, "/nonexistent/x.cfg");
+}
+
+TEST(DramSpec, CycleConversionRoundTrips) {
+    for (const char *n : kShipped) {
+        htx_dram_spec s;
+        htx_err e;
+        ASSERT_EQ(htx_dram_spec_load(spec_path(n).c_str(), &s, &e), HTX_OK);
+        for (uint64_t c = 0; c < 100000; c += 7) {
+            ASSERT_EQ(htx_dram_spec_ps_to_ck(&s, htx_dram_spec_ck_to_ps(&s, c)), c) << n << " cycle " << c;
+            ASSERT_EQ(htx_dram_spec_ps_to_ck(&s, htx_dram_spec_ck_to_ps(&s, c) + 1), c + 1) << n << " cycle " << c;
+        }
+    }
 }
