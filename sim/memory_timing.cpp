@@ -29,6 +29,8 @@ htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, u
     Completions done;
     htx_dram_ctrl_cfg cc;
     htx_dram_ctrl_cfg_default(&cc);
+    cc.refresh_mode = static_cast<htx_refresh_mode>(cfg.card.memory.refresh);
+    cc.page_policy = static_cast<htx_page_policy>(cfg.card.memory.page_policy);
     cc.on_done = on_done;
     cc.user = &done;
     htx_dram_ctrl *ctrl = nullptr;

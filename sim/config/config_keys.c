@@ -43,6 +43,9 @@ const char *const htx_topology_names[HTX_TOPO_COUNT] = {
     [HTX_TOPO_RING] = "ring", [HTX_TOPO_FULL_MESH] = "full_mesh", [HTX_TOPO_SWITCH] = "switch"};
 _Static_assert(COUNT(htx_topology_names) == HTX_TOPO_COUNT, "htx_topology_names must list every topology");
 
+/* the DRAM controller's names (models/memory/dram_ctrl.h: htx_refresh_mode, htx_page_policy) */
+static const char *const refresh_names[] = {"all_bank", "per_bank"};
+static const char *const page_policy_names[] = {"open", "closed", "adaptive"};
 static const char *const mem_model_names[HTX_MEMMODEL_COUNT] = {[HTX_MEMMODEL_CALIBRATED] = "calibrated",
                                                                  [HTX_MEMMODEL_FIRST_ORDER] = "first_order"};
 _Static_assert(COUNT(mem_model_names) == HTX_MEMMODEL_COUNT, "mem_model_names must list every htx_mem_model");
@@ -75,6 +78,9 @@ static const htx_cfg_key card_keys[] = {
     U32_R(chip.dma_burst_bytes, 16, 4096, "bytes", "bytes per memory request (power of two)"),
     U32_R(chip.weight_tile_bytes, 64, 1 * GiB, "bytes", "weight-streaming tile, double-buffered in SRAM"),
     STR_R(memory.spec, "DRAM spec: a name in configs/memory/ or a path to a .cfg file"),
+    ENUM_D(memory.refresh, refresh_names, 2, "all_bank",
+           "controller refresh: all_bank (REFab) or per_bank (REFpb, where the spec defines it)"),
+    ENUM_D(memory.page_policy, page_policy_names, 3, "open", "controller page policy: open, closed or adaptive"),
     ENUM_D(memory.model, mem_model_names, HTX_MEMMODEL_COUNT, "calibrated",
            "calibrated: channel rate measured by the cycle-accurate DRAM controller on the chip's streaming "
            "pattern; first_order: the spec's peak rate"),

@@ -62,6 +62,8 @@ typedef struct {
     uint64_t capacity_bytes;     /* installed capacity per chip                      */
     uint32_t interleave_bytes;   /* address interleave granule across channels       */
     double controller_latency_ns;/* controller + PHY pipeline, each direction summed */
+    int refresh;                 /* controller refresh: 0 all-bank, 1 per-bank (htx_refresh_mode) */
+    int page_policy;             /* 0 open, 1 closed, 2 adaptive (htx_page_policy)   */
 } htx_memory_cfg;
 
 /* Chip-to-chip links. */

@@ -162,3 +162,50 @@ TEST(Cli, HelpDocumentsEveryVerbAndOption)
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Run, CalibratedMemoryReflectsAchievedNotPeakBandwidth)
+{
+    e2e::TempDir tmp;
+    const std::string cal = tmp.file("cal.h5"), fo = tmp.file("fo.h5");
+    ASSERT_EQ(run({"run", kDefault, "--out", cal, "--quiet", "--set", "workload.steps=2"}).exit_code, 0);
+    ASSERT_EQ(run({"run", kDefault, "--out", fo, "--quiet", "--set", "workload.steps=2", "--set",
+                   "card.memory.model=first_order"}).exit_code, 0);
+    h5test::File c(cal), f(fo);
+    // LPDDR5X-8533 with all-bank refresh streams at ~89% of peak (tRFCab / tREFI and row switches)
+    const double eff = c.scalar("/memory/calibration/efficiency");
+    EXPECT_GT(eff, 0.85);
+    EXPECT_LT(eff, 0.93);
+    EXPECT_FALSE(f.exists("/memory/calibration"));
+    const double ratio = c.scalar("/summary/tokens_per_s") / f.scalar("/summary/tokens_per_s");
+    EXPECT_LT(ratio, 0.97);
+    EXPECT_GT(ratio, eff - 0.05);
+    EXPECT_NE(c.attr_str("/fidelity", "memory").find("calibrated"), std::string::npos);
+}
+
+TEST(Run, PowerBreakdownSumsToTheTotalInEveryBin)
+{
+    e2e::TempDir tmp;
+    const std::string out = tmp.file("p.h5");
+    ASSERT_EQ(run({"run", kDefault, "--out", out, "--quiet", "--set", "workload.steps=1"}).exit_code, 0);
+    h5test::File f(out);
+    const auto total = f.array("/power/total_w");
+    ASSERT_GT(total.size(), 100u);
+    const auto names = f.all_datasets();
+    std::vector<double> sum(total.size(), 0.0);
+    int columns = 0;
+    for (const auto &kv : names) {
+        if (kv.first.rfind("power/components/", 0) != 0) continue;
+        const auto col = f.array("/" + kv.first);
+        ASSERT_EQ(col.size(), total.size());
+        for (size_t i = 0; i < col.size(); i++) sum[i] += col[i];
+        columns++;
+    }
+    EXPECT_EQ(columns, 6 * 13 + 2);  // 13 components per chip, regulator loss, board
+    for (size_t i = 0; i < total.size(); i++) ASSERT_NEAR(sum[i], total[i], 1e-9 * total[i]) << "bin " << i;
+    EXPECT_NEAR(f.scalar("/summary/energy_per_token_j") * f.scalar("/summary/tokens"), f.scalar("/summary/energy_j"),
+                1e-9 * f.scalar("/summary/energy_j"));
+}
+
+}  // namespace

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""make_seeds.py SOURCE_DIR SHARED_DATA_DIR OUT_DIR — seed corpora for the
+libFuzzer harnesses, one folder per target under OUT_DIR, made from the shipped
+configs, tests/data and the shared reference data (read in place, copied only
+into the build tree).  Folders are recreated on every run."""
+import glob
+import os
+import shutil
+import struct
+import sys
+
+
+def put(out, target, name, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def copy_glob(out, target, pattern):
+    for p in sorted(glob.glob(pattern)):
+        with open(p, "rb") as f:
+            put(out, target, os.path.basename(p), f.read())
+
+
+def tiny_checkpoint(vocab_sign):
+    # llama2.c version-0 layout (see workloads/checkpoint/htx_checkpoint.h)
+    dim, hidden, layers, heads, kv_heads, vocab, seq = 8, 16, 1, 2, 2, 8, 4
+    head = dim // heads
+    kv_dim = head * kv_heads
+    n = (vocab * dim + layers * dim + layers * dim * dim + 2 * layers * kv_dim * dim + layers * dim * dim
+         + layers * dim + 3 * layers * hidden * dim + dim + 2 * seq * head // 2)
+    if vocab_sign < 0:
+        n += vocab * dim
+    hdr = struct.pack("<7i", dim, hidden, layers, heads, kv_heads, vocab_sign * vocab, seq)
+    return hdr + b"".join(struct.pack("<f", ((i * 37) % 19 - 9) / 16.0) for i in range(n))
+
+
+def main():
+    src, shared, out = sys.argv[1:4]
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    cfg = os.path.join(src, "configs")
+    copy_glob(out, "fuzz_run_cfg", os.path.join(cfg, "runs", "*.cfg"))
+    copy_glob(out, "fuzz_model_cfg", os.path.join(cfg, "models", "*.cfg"))
+    copy_glob(out, "fuzz_dram_spec", os.path.join(cfg, "memory", "*.cfg"))
+    copy_glob(out, "fuzz_power_spec", os.path.join(cfg, "power", "*.cfg"))
+    copy_glob(out, "fuzz_hf_config", os.path.join(src, "tests", "data", "hf", "*.json"))
+    overrides = [
+        "card.chips=8", "model=llama-3.1-8b\nworkload.weight_format=int8", "workload.batch=16",
+        "workload.context=131072\nworkload.steps=2", "sim.mode=\"functional\"", "card.memory.channels=4",
+        "workload.kv_format=fp8", "model=deepseek-v3\nworkload.steps=1", "sim.seed=12345678901",
+    ]
+    for i, o in enumerate(overrides):
+        put(out, "fuzz_overrides", "set%02d" % i, o.encode())
+    traces = {
+        "dramsim3": "# DRAMSim3\n0x1f40 READ 0\n0x2f40 WRITE 12\n0x1f80 READ 40\n",
+        "ramulator": "LD 0x1f40\nST 0x12345680\nLD 8192\n",
+        "htxsim": "0 R 0x0 64\n1000 W 0x40000 128\n2000 R 0x7fffffc0 64\n",
+    }
+    for name, text in traces.items():
+        put(out, "fuzz_mem_trace", name, text.encode())
+    put(out, "fuzz_checkpoint", "tiny_shared.bin", tiny_checkpoint(1))
+    put(out, "fuzz_checkpoint", "tiny_untied.bin", tiny_checkpoint(-1))
+    tok = os.path.join(shared, "stories260K", "tok512.bin")
+    if os.path.exists(tok):
+        with open(tok, "rb") as f:
+            put(out, "fuzz_tokenizer", "tok512", struct.pack("<H", 512) + f.read())
+    # two-token vocabulary: max_len 2, "a" (score 0.5), "<0x41>" (score -1)
+    small = struct.pack("<i", 6) + struct.pack("<fi", 0.5, 1) + b"a" + struct.pack("<fi", -1.0, 6) + b"<0x41>"
+    put(out, "fuzz_tokenizer", "two", struct.pack("<H", 2) + small)
+
+
+if __name__ == "__main__":
+    main()
