@@ -165,11 +165,7 @@ int cmd_run(int argc, char **argv)
             rc = report(err);
             throw 0;
         }
-        PowerRun power;
-        if (power.prepare(cfg, &err) != HTX_OK) {
-            rc = report(err);
-            throw 0;
-        }
+
         stats = htx_stats_new();
         if (!stats) throw std::runtime_error("out of memory");
         MemoryCalibration cal;
@@ -180,11 +176,19 @@ int cmd_run(int argc, char **argv)
             throw 0;
         }
         const htx_memfo_cfg mem = memory_timing_from_spec(cfg, spec, calibrated ? &cal : nullptr);
+        // DRAM energy: from the cycle-accurate model when calibrated, else the power spec's per-bit figures
+        PowerRun power;
+        if (power.prepare(cfg, calibrated ? cal.background_w * cfg.card.memory.channels : -1.0, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        const Chip::DramEnergy dram_energy{cal.core_read_pj_per_byte, cal.io_read_pj_per_byte,
+                                           cal.core_write_pj_per_byte, cal.io_write_pj_per_byte};
         const std::string start_time = utc_now();
 
         Card card("card", cfg, mem, plan, stats, functional ? fn.take_images() : std::vector<std::vector<uint8_t>>{});
         if (functional) fn.attach(card);
-        card.set_power(power.card());
+        card.set_power(power.card(), calibrated ? &dram_energy : nullptr);
         sc_core::sc_start();
 
         RunResult result;

@@ -64,9 +64,16 @@ htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, u
     const uint64_t bursts = k->row_hits + k->row_misses + k->row_conflicts;
     c.row_hit_rate = bursts ? static_cast<double>(k->row_hits) / static_cast<double>(bursts) : 0;
     c.refreshes = k->refab + k->refpb;
-    c.energy_pj_per_byte = k->bytes_read ? htx_dram_power_total_pj(htx_dram_ctrl_get_power(ctrl)) /
-                                               static_cast<double>(k->bytes_read)
-                                         : 0;
+    const htx_dram_power *pw = htx_dram_ctrl_get_power(ctrl);
+    const double bytes = static_cast<double>(k->bytes_read);
+    c.energy_pj_per_byte = bytes > 0 ? htx_dram_power_total_pj(pw) / bytes : 0;
+    if (bytes > 0) {
+        c.core_read_pj_per_byte = (pw->energy_pj[HTX_EN_ACT] + pw->energy_pj[HTX_EN_RD] + pw->energy_pj[HTX_EN_REF]) / bytes;
+        c.io_read_pj_per_byte = pw->energy_pj[HTX_EN_IO] / bytes;
+    }
+    c.core_write_pj_per_byte = pw->coef.wr_pj / spec.burst_bytes;
+    c.io_write_pj_per_byte = pw->coef.io_wr_pj / spec.burst_bytes;
+    c.background_w = done.last_ps ? pw->energy_pj[HTX_EN_BACKGROUND] / static_cast<double>(done.last_ps) : 0;  // pJ/ps = W
     htx_dram_ctrl_free(ctrl);
     if (done.done < requests || !(c.achieved_bytes_per_ps > 0))
         return htx_err_set(err, HTX_E_INTERNAL, spec.name, 0, "card.memory",

@@ -26,6 +26,12 @@ struct MemoryCalibration {
     double row_hit_rate = 0;
     uint64_t refreshes = 0;
     double energy_pj_per_byte = 0;     // command + I/O + background energy / bytes read
+    // DRAMPower-style energy split for the card's power model
+    double core_read_pj_per_byte = 0;  // ACT/PRE + RD + REF energy per byte read while streaming
+    double io_read_pj_per_byte = 0;    // interface energy per byte read
+    double core_write_pj_per_byte = 0; // WR burst energy per byte written (IDD4W)
+    double io_write_pj_per_byte = 0;
+    double background_w = 0;           // one channel's standby power while streaming
 };
 
 // Stream `requests` sequential reads of `request_bytes` through one channel

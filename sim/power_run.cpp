@@ -23,8 +23,10 @@ int link_ports(const htx_card_cfg &card)
 
 PowerRun::~PowerRun() { htx_power_card_free(card_); }
 
-htx_status PowerRun::prepare(const htx_run_cfg &cfg, htx_err *err)
+htx_status PowerRun::prepare(const htx_run_cfg &cfg, double dram_background_w_per_chip, htx_err *err)
 {
+    chips_ = cfg.card.chips;
+    dram_background_w_ = dram_background_w_per_chip;
     htx_power_spec ref{};
     htx_status st = htx_power_spec_load(cfg.card.power.spec_path, &ref, err);
     if (st != HTX_OK) return st;
@@ -36,7 +38,7 @@ htx_status PowerRun::prepare(const htx_run_cfg &cfg, htx_err *err)
         c.sram_bytes = cfg.card.chip.sram_bytes;
         c.dram_capacity_bytes = cfg.card.memory.capacity_bytes;  // all of it refreshes, used or not
         c.dram_state = HTX_DRAM_ACTIVE_STANDBY;
-        c.dram_background_from_model = false;
+        c.dram_background_from_model = dram_background_w_per_chip >= 0;
         c.link_ports = link_ports(cfg.card);
         c.has_pcie = i == 0;
     }
@@ -49,7 +51,15 @@ htx_status PowerRun::finish(uint64_t end_ps, uint64_t tokens, htx_err *err)
     // the trace runs until the last event anywhere on the card: a chip can
     // still be finishing its collective after the tokens reached the host
     const uint64_t last_event = htx_power_trace_min_end_ps(htx_power_card_trace(card_));
-    htx_status st = htx_power_card_finalize(card_, std::max(end_ps, last_event), err);
+    const uint64_t end = std::max(end_ps, last_event);
+    if (dram_background_w_ >= 0) {  // the DRAM model's standby power over the whole run
+        for (int c = 0; c < chips_; c++) {
+            htx_status st = htx_power_card_add_energy(card_, c, HTX_PWR_DRAM_BACKGROUND, 0, end,
+                                                      dram_background_w_ * static_cast<double>(end) * 1e-12, err);
+            if (st != HTX_OK) return st;
+        }
+    }
+    htx_status st = htx_power_card_finalize(card_, end, err);
     if (st != HTX_OK) return st;
     const htx_power_trace *t = htx_power_card_trace(card_);
     summary_.energy_j = htx_power_trace_energy_j(t);

@@ -25,7 +25,9 @@ public:
     PowerRun(const PowerRun &) = delete;
     PowerRun &operator=(const PowerRun &) = delete;
 
-    htx_status prepare(const htx_run_cfg &cfg, htx_err *err);
+    // `dram_background_w_per_chip` >= 0: the DRAM model's standby power of one
+    // chip's memory replaces the power spec's per-GiB background figure.
+    htx_status prepare(const htx_run_cfg &cfg, double dram_background_w_per_chip, htx_err *err);
     htx_power_card *card() { return card_; }
     // Close the trace at `end_ps` (static and board power up to then).
     htx_status finish(uint64_t end_ps, uint64_t tokens, htx_err *err);
@@ -36,6 +38,8 @@ public:
 private:
     htx_power_spec spec_{};
     htx_power_card *card_ = nullptr;
+    int chips_ = 0;
+    double dram_background_w_ = -1;
     PowerSummary summary_;
 };
 

@@ -47,6 +47,7 @@ htx_status write_meta(htx_results *r, const htx_run_cfg &cfg, const RunMeta &met
     TRY(htx_results_attr_str(r, "/fidelity", "chip", f.chip.c_str(), err));
     TRY(htx_results_attr_str(r, "/fidelity", "interconnect", f.interconnect.c_str(), err));
     TRY(htx_results_attr_str(r, "/fidelity", "host", f.host.c_str(), err));
+    TRY(htx_results_attr_str(r, "/fidelity", "power", f.power.c_str(), err));
     return HTX_OK;
 }
 
@@ -207,6 +208,16 @@ htx_status write_calibration(htx_results *r, const MemoryCalibration &c, htx_err
                                "refresh commands during the calibration", err));
     TRY(htx_results_scalar_f64(r, "/memory/calibration/energy_pj_per_byte", c.energy_pj_per_byte, "pJ/byte",
                                "DRAM command + I/O + background energy per byte read (DRAMPower-style, IDD currents)", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/core_read_pj_per_byte", c.core_read_pj_per_byte, "pJ/byte",
+                               "ACT/PRE + RD + REF energy per byte read: the card's DRAM core energy", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/io_read_pj_per_byte", c.io_read_pj_per_byte, "pJ/byte",
+                               "interface energy per byte read", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/core_write_pj_per_byte", c.core_write_pj_per_byte,
+                               "pJ/byte", "WR burst energy per byte written", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/io_write_pj_per_byte", c.io_write_pj_per_byte, "pJ/byte",
+                               "interface energy per byte written", err));
+    TRY(htx_results_scalar_f64(r, "/memory/calibration/background_w", c.background_w, "W",
+                               "one channel's standby power while streaming: the card's DRAM background", err));
     return HTX_OK;
 }
 

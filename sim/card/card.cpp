@@ -48,9 +48,9 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
     }
 }
 
-void Card::set_power(htx_power_card *power)
+void Card::set_power(htx_power_card *power, const Chip::DramEnergy *dram)
 {
-    for (auto &chip : chips_) chip->set_power(power);
+    for (auto &chip : chips_) chip->set_power(power, dram);
     interconnect_->set_power(power);
     host_->set_power(power);
 }
@@ -69,7 +69,12 @@ Fidelity Card::fidelity(const htx_run_cfg &cfg)
         "vector-unit lanes, double-buffered DMA weight streaming overlapping compute",
         "first-order: cut-through links with per-hop latency and serialisation, deterministic "
         "routing, ring collectives step by step (no flits or credits)",
-        "first-order: PCIe lanes x rate with 128b/130b (FLIT for gen6) and TLP overhead, one-way latency"};
+        "first-order: PCIe lanes x rate with 128b/130b (FLIT for gen6) and TLP overhead, one-way latency",
+        std::string("event energy per DMA tile, operation and message from the power spec (scaled to the process "
+                    "node and temperature); static, regulator and board power; ") +
+            (calibrated ? "DRAM command, I/O and background energy from the cycle-accurate model (DRAMPower-style, "
+                          "IDD currents of the spec)"
+                        : "DRAM energy per bit and background per GiB from the power spec")};
 }
 
 }  // namespace htx

@@ -24,7 +24,7 @@ namespace htx {
 
 // Fidelity of each module, recorded in the result file (/fidelity).
 struct Fidelity {
-    std::string memory, chip, interconnect, host;
+    std::string memory, chip, interconnect, host, power;
 };
 
 class Card : public sc_core::sc_module {
@@ -37,7 +37,7 @@ public:
 
     const std::vector<std::unique_ptr<Chip>> &chips() const { return chips_; }
     // Route every module's event energy into `power` (before simulation starts).
-    void set_power(htx_power_card *power);
+    void set_power(htx_power_card *power, const Chip::DramEnergy *dram);
     static Fidelity fidelity(const htx_run_cfg &cfg);
 
 private:

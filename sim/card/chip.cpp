@@ -56,9 +56,17 @@ Chip::~Chip() { htx_program_free(&prog_); }
 
 uint64_t Chip::now_ps() const { return to_ps(sc_core::sc_time_stamp()); }
 
-void Chip::add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts)
+void Chip::add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts_in)
 {
     if (!power_) return;
+    htx_event_counts counts = counts_in;
+    if (has_dram_energy_ && (counts.dram_read_bytes || counts.dram_write_bytes)) {
+        const double r = static_cast<double>(counts.dram_read_bytes), w = static_cast<double>(counts.dram_write_bytes);
+        counts.dram_core_from_model = true;
+        counts.dram_core_j = (r * dram_energy_.core_read_pj_per_byte + w * dram_energy_.core_write_pj_per_byte) * 1e-12;
+        counts.dram_io_from_model = true;
+        counts.dram_io_j = (r * dram_energy_.io_read_pj_per_byte + w * dram_energy_.io_write_pj_per_byte) * 1e-12;
+    }
     htx_err err;
     htx_err_clear(&err);
     if (htx_power_card_add_counts(power_, id_, t0_ps, t1_ps, &counts, &err) != HTX_OK) {
@@ -136,7 +144,7 @@ void Chip::dma_fill()
 // Consume the op's streamed tiles, spreading `cycles` of compute over them in
 // proportion to their bytes; compute of a tile starts when it has arrived and
 // the previous tile's compute is done.
-void Chip::stream_compute(size_t op_index, const htx_op &op, uint64_t cycles)
+void Chip::stream_compute(const htx_op &op, uint64_t cycles)
 {
     uint64_t consumed = 0, cycles_done = 0, macs_done = 0, vec_done = 0;
     while (consumed < op.read_bytes) {
@@ -170,7 +178,6 @@ void Chip::stream_compute(size_t op_index, const htx_op &op, uint64_t cycles)
             add_energy(start, compute_free_ps_, ev);
         }
     }
-    (void)op_index;
 }
 
 void Chip::exec_op(const htx_op &op, int step, int op_index)
@@ -228,7 +235,7 @@ void Chip::exec_op(const htx_op &op, int step, int op_index)
     // Matrix and vector work of one op run back to back in the pipeline.
     const uint64_t cycles = matrix + vector;
     if (op.read_bytes > 0) {
-        stream_compute(static_cast<size_t>(op_index), op, cycles);
+        stream_compute(op, cycles);
     } else {
         const uint64_t start = compute_free_ps_;
         compute_free_ps_ += cycles * cycle_ps_;

@@ -66,8 +66,18 @@ public:
 
     // Switch the chip to functional mode (before simulation starts).
     void enable_functional(TokenSource source, StepObserver observer);
+    // DRAM energy per byte from the cycle-accurate model (DRAMPower style);
+    // when absent the power spec's per-bit figures apply.
+    struct DramEnergy {
+        double core_read_pj_per_byte, io_read_pj_per_byte, core_write_pj_per_byte, io_write_pj_per_byte;
+    };
     // Account this chip's event energy in `power` (may be null: no power model).
-    void set_power(htx_power_card *power) { power_ = power; }
+    void set_power(htx_power_card *power, const DramEnergy *dram)
+    {
+        power_ = power;
+        if (dram) dram_energy_ = *dram;
+        has_dram_energy_ = dram != nullptr;
+    }
 
     const std::vector<StepRecord> &steps() const { return steps_; }
     // Non-empty if the chip stopped on an error (e.g. the mapper failed).
@@ -83,7 +93,7 @@ private:
     void run();
     void run_step(int step);
     void exec_op(const htx_op &op, int step, int op_index);
-    void stream_compute(size_t op_index, const htx_op &op, uint64_t cycles);
+    void stream_compute(const htx_op &op, uint64_t cycles);
     void dma_fill();
     uint64_t mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data);
     void ring_allreduce(uint64_t bytes, uint64_t tag_base);
@@ -129,6 +139,8 @@ private:
     tlm::tlm_generic_payload mem_trans_, link_trans_, host_trans_;
 
     htx_power_card *power_ = nullptr;
+    DramEnergy dram_energy_{};
+    bool has_dram_energy_ = false;
 
     // functional mode (null in timing-only runs)
     std::unique_ptr<FunctionalChip> fn_;

@@ -302,10 +302,12 @@ htx_status merge_points(const Spec &s, const std::string &dir, const std::string
                     fv.push_back(kv.second.number());
                     iv.push_back(kv.second.i);
                 }
-        const std::string desc = "swept config key " + p->key + " (units: see htxsim config-keys)";
-        if (!p->numeric()) w.col_str(w.points, p->key, sv, "text", desc, "parameter");
-        else if (p->integral()) w.col_i64(p->key, iv, "1", desc, "parameter");
-        else w.col_f64(p->key, fv, "1", desc, "parameter");
+        const std::string desc = p->label() ? "sweep label " + p->column() + " (not a config key)"
+                                            : "swept config key " + p->key + " (units: see htxsim config-keys)";
+        const std::string units = p->numeric() ? "1" : "text";
+        if (!p->numeric()) w.col_str(w.points, p->column(), sv, units, desc, "parameter");
+        else if (p->integral()) w.col_i64(p->column(), iv, units, desc, "parameter");
+        else w.col_f64(p->column(), fv, units, desc, "parameter");
     }
     for (size_t k = 0; k < s.derived.size(); k++) {
         const Derived &d = s.derived[k];

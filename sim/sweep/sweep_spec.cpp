@@ -154,9 +154,10 @@ htx_status parse_param(Ctx &c, const config_setting_t *g, const std::string &whe
     if (st == HTX_OK) st = get_string(c, g, "key", where, true, &p->key);
     if (st != HTX_OK) return st;
     p->line = static_cast<int>(config_setting_source_line(g));
-    if (p->key.empty() || p->key.find_first_of(" =\t") != std::string::npos)
+    if (p->key.empty() || p->key == "@" || p->key.find_first_of(" =\t/") != std::string::npos)
         return c.fail(config_setting_get_member(g, "key"), where + ".key",
-                      "expected a config key path such as \"card.chips\", got \"%s\"", p->key.c_str());
+                      "expected a config key path such as \"card.chips\" or a label \"@name\", got \"%s\"",
+                      p->key.c_str());
     const config_setting_t *vals = config_setting_get_member(g, "values");
     const bool range = config_setting_get_member(g, "from") || config_setting_get_member(g, "to") ||
                        config_setting_get_member(g, "step");
@@ -290,7 +291,7 @@ void expand(Spec *s)
         for (size_t k = 0; k < s->axes.size(); k++)
             for (const Param &q : s->axes[k].params) {
                 p.params.emplace_back(q.key, q.values[pos[k]]);
-                p.sets.push_back(q.key + "=" + q.values[pos[k]].set_text());
+                if (!q.label()) p.sets.push_back(q.key + "=" + q.values[pos[k]].set_text());
             }
         for (const Derived &d : s->derived) {
             double v = d.scale;
@@ -345,6 +346,8 @@ std::string Value::label() const
     }
     return "";
 }
+
+std::string Param::column() const { return label() ? key.substr(1) : key; }
 
 bool Param::numeric() const
 {

@@ -27,11 +27,15 @@ struct Value {
     std::string label() const;     // short human form ("8", "8533.5", "lpddr5x-8533")
 };
 
-// One swept key with its list of values.
+// One swept key with its list of values. A key starting with '@' is a label:
+// a column of the table (named without the '@'), not applied to the config —
+// e.g. a memory spec's data rate zipped with the spec name, for derived values.
 struct Param {
     std::string key;
     std::vector<Value> values;
     int line = 0;
+    bool label() const { return !key.empty() && key[0] == '@'; }
+    std::string column() const;    // table column name
     bool numeric() const;          // every value an int, float or bool
     bool integral() const;         // every value an int or bool
 };
