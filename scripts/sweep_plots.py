@@ -104,6 +104,34 @@ def sorted_values(v):
     except (TypeError, ValueError):
         return sorted(vals, key=str)
 
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def scatter_groups(ax, s, x, y, ms=6):
+    """Scatter finished points: color by the parameter that best separates
+    series, marker shape by the next one; legend entries for each."""
+    ok = s.ok
+    g = group_key(s, ())
+    g2 = group_key(s, (g,)) if g else None
+    gv = sorted_values(s.col[g][ok]) if g else [None]
+    g2v = sorted_values(s.col[g2][ok]) if g2 else [None]
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for a, va in enumerate(gv):
+        for b, vb in enumerate(g2v):
+            m = ok.copy()
+            if g:
+                m &= s.col[g] == va
+            if g2:
+                m &= s.col[g2] == vb
+            if np.any(m):
+                ax.plot(x[m], y[m], MARKERS[b % len(MARKERS)], color=colors[a % len(colors)], ms=ms, alpha=0.85,
+                        ls="none")
+    for a, va in enumerate(gv):
+        ax.plot([], [], "o", color=colors[a % len(colors)], label=f"{short(g)} = {va}" if g else "points")
+    if g2:
+        for b, vb in enumerate(g2v):
+            ax.plot([], [], MARKERS[b % len(MARKERS)], color="0.4", ls="none", label=f"{short(g2)} = {vb}")
+
 
 def per_step(s, c):
     steps = s.col["steps"] if s.has("steps") else np.ones(s.n)
@@ -120,25 +148,27 @@ def fig_tps_vs_bandwidth(s):
     bw = s.col["mem_bw_peak_bytes_per_s"] / 1e9
     tps = s.col["tokens_per_s"]
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    g = group_key(s, ())
-    groups = sorted_values(s.col[g][ok]) if g else [None]
-    for gv in groups:
-        m = ok & ((s.col[g] == gv) if g else True)
-        ax.plot(bw[m], tps[m], "o", ms=6, label=f"{short(g)} = {gv}" if g else "points")
+    scatter_groups(ax, s, bw, tps)
     # bandwidth-bound roofline: every decode step moves its bytes through memory
     # at peak bandwidth, tokens/s <= B * tokens_per_step / bytes_per_step.
     if s.has("mem_bytes") and s.has("tokens"):
         bytes_step = per_step(s, "mem_bytes")
         tok_step = per_step(s, "tokens")
-        ratio = tok_step / bytes_step  # tokens per byte moved
+        gb_tok = bytes_step[ok] / tok_step[ok] / 1e9  # GB moved per generated token
+        # one roofline per cluster of bytes/token within 5% (drawn at the cluster's
+        # smallest bytes/token: an upper bound for every point of the cluster)
+        clusters = []
+        for v in np.sort(gb_tok):
+            if clusters and v <= clusters[-1][0] * 1.05:
+                continue
+            clusters.append((v,))
         x = np.linspace(0, np.nanmax(bw[ok]) * 1.1, 200)
-        uniq = sorted(set(np.round(ratio[ok], 15)))
         styles = ["--", ":", "-.", (0, (5, 1))]
-        for k, r in enumerate(uniq[:4]):
-            ax.plot(x, x * 1e9 * r, color="0.3", ls=styles[k % 4], lw=1.2,
-                    label=f"roofline: {1 / r / 1e9:.1f} GB moved per token" if k < 3 else None)
-        if len(uniq) > 4:
-            ax.text(0.01, 0.01, f"{len(uniq)} distinct bytes/token: 4 rooflines drawn", transform=ax.transAxes)
+        for k, (v,) in enumerate(clusters[:4]):
+            ax.plot(x, x / v, color="0.3", ls=styles[k % 4], lw=1.2,
+                    label=f"bandwidth roofline: {v:.1f} GB moved per token")
+        if len(clusters) > 4:
+            ax.text(0.01, 0.01, f"{len(clusters)} bytes/token clusters: 4 rooflines drawn", transform=ax.transAxes)
     ax.set_xlim(0, np.nanmax(bw[ok]) * 1.1)
     ax.set_ylim(0, np.nanmax(tps[ok]) * 1.25)
     ax.set_xlabel("card peak memory bandwidth [GB/s]")
@@ -185,12 +215,9 @@ def fig_tokens_per_joule(s):
     ok = s.ok
     x = "mem_bw_peak_bytes_per_s" if s.has("mem_bw_peak_bytes_per_s") else None
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    g = group_key(s, ())
-    groups = sorted_values(s.col[g][ok]) if g else [None]
-    for gv in groups:
-        m = ok & ((s.col[g] == gv) if g else True)
-        xs = s.col[x][m] / 1e9 if x else np.nonzero(m)[0]
-        ax.plot(xs, s.col["tokens_per_j"][m], "s", label=f"{short(g)} = {gv}" if g else "points")
+    xs = s.col[x] / 1e9 if x else np.arange(s.n, dtype=float)
+    scatter_groups(ax, s, xs, s.col["tokens_per_j"])
+    ax.set_xlim(0, np.nanmax(xs[ok]) * 1.08)
     ax.set_xlabel("card peak memory bandwidth [GB/s]" if x else "point index")
     ax.set_ylabel("energy efficiency [tokens/J]")
     ax.set_ylim(0, np.nanmax(s.col["tokens_per_j"][ok]) * 1.15)
@@ -243,8 +270,9 @@ def fig_power_breakdown(s, max_points=40):
         ax.plot(range(len(idx)), s.col["avg_power_w"][idx], "k_", ms=12, mew=2, label="avg_power_w (summary)")
     ax.axhline(BUDGET_W, color="red", lw=1, ls="--", label=f"{BUDGET_W:.0f} W budget")
     ax.set_xticks(range(len(idx)))
-    ax.set_xticklabels([s.col["point"][i] for i in idx], rotation=90, fontsize=7)
-    ax.set_xlabel("sweep point (parameters in the table of points)")
+    ax.set_xticklabels([s.col["point"][i] + "  " + "/".join(str(s.col[p][i]) for p in s.params) for i in idx],
+                       rotation=90, fontsize=7)
+    ax.set_xlabel("sweep point  " + "/".join(short(p) for p in s.params))
     ax.set_ylabel("mean card power [W]")
     ax.set_ylim(0, max(np.max(bottom), BUDGET_W) * 1.12)
     ttl = "Power breakdown by component (mean over the run, summed over chips)"
@@ -299,9 +327,10 @@ def fig_power_over_time(s):
     ax.set_xlabel("simulated time [ms]")
     ax.set_ylabel("card power [W]")
     ax.set_ylim(0, None)
+    ax.set_ylim(0, max(BUDGET_W, ax.get_ylim()[1]) * 1.25)
     ax.set_title("Card power over time (power-trace bins)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper right")
     return fig, None
 
 
@@ -353,11 +382,7 @@ def fig_pareto(s):
     w = s.col["avg_power_w"][ok]
     t = s.col["tokens_per_s"][ok]
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    g = group_key(s, ())
-    groups = sorted_values(s.col[g][ok]) if g else [None]
-    for gv in groups:
-        m = (s.col[g][ok] == gv) if g else np.ones(len(ok), bool)
-        ax.plot(w[m], t[m], "o", alpha=0.75, label=f"{short(g)} = {gv}" if g else "points")
+    scatter_groups(ax, s, s.col["avg_power_w"], s.col["tokens_per_s"])
     front = pareto_front(w, t)
     ax.plot(w[front], t[front], "k-", lw=1.5, label="Pareto front")
     for k in front:
@@ -383,15 +408,18 @@ def fig_heatmap(s, metric="tokens_per_s"):
     cand = [p for p in s.params if len(set(s.col[p][s.ok])) > 1]
     if len(cand) < 2:
         return None, "needs two swept parameters"
-    cand.sort(key=lambda p: -len(set(s.col[p][s.ok])))
+    # numeric axes first (they read as a grid), then the ones with more values
+    cand.sort(key=lambda p: (not s.numeric(p), -len(set(s.col[p][s.ok]))))
     a, b = cand[0], cand[1]
     rest = [p for p in cand[2:]]
     facets = [()]
     if rest:
-        combos = sorted({tuple(s.col[p][i] for p in rest) for i in np.nonzero(s.ok)[0]}, key=str)
+        combos = sorted({tuple(s.col[p][i] for p in rest) for i in np.nonzero(s.ok)[0]},
+                        key=lambda t: tuple((0, float(x), "") if isinstance(x, (int, float, np.number))
+                                            else (1, 0.0, str(x)) for x in t))
         facets = combos if len(combos) <= 4 else [None]
     ncol = len(facets)
-    fig, axes = plt.subplots(1, ncol, figsize=(5.2 * ncol + 1.5, 5), squeeze=False)
+    fig, axes = plt.subplots(1, ncol, figsize=(5.2 * ncol + 1.5, 5), squeeze=False, sharey=True)
     xs, ys = sorted_values(s.col[a][s.ok]), sorted_values(s.col[b][s.ok])
     vmax = np.nanmax(s.col[metric][s.ok])
     im = None
@@ -413,7 +441,8 @@ def fig_heatmap(s, metric="tokens_per_s"):
         ax.set_xticks(range(len(xs)))
         ax.set_xticklabels([str(x) for x in xs])
         ax.set_yticks(range(len(ys)))
-        ax.set_yticklabels([str(y) for y in ys])
+        if k == 0:
+            ax.set_yticklabels([str(y) for y in ys])
         ax.set_xlabel(axis_label(a, s.units.get(a, "")))
         if k == 0:
             ax.set_ylabel(axis_label(b, s.units.get(b, "")))

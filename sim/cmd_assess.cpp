@@ -218,7 +218,7 @@ bool faster_spec(const htx_run_cfg &cfg, std::string *name, double *base_rate, d
 std::vector<Lever> levers_for(const htx_run_cfg &cfg)
 {
     std::vector<Lever> v;
-    char buf[256];
+    char buf[2 * HTX_PATH_MAX + 128];
     std::string spec;
     double r0 = 0, r1 = 0;
     if (faster_spec(cfg, &spec, &r0, &r1)) {

@@ -112,7 +112,7 @@ FunctionalMetrics FunctionalRun::metrics() const
 {
     FunctionalMetrics m;
     m.steps = static_cast<int>(ref_logits_.size());
-    double sum = 0;
+    double sum = 0, sq = 0;
     size_t n = 0;
     bool prefix = true;
     for (size_t s = 0; s < ref_logits_.size(); s++) {
@@ -123,11 +123,13 @@ FunctionalMetrics FunctionalRun::metrics() const
         for (size_t v = 0; v < ref_logits_[s].size(); v++) {
             const double e = std::fabs(static_cast<double>(card_logits_[s][v]) - ref_logits_[s][v]);
             m.max_abs_logit_err = std::max(m.max_abs_logit_err, e);
+            sq += static_cast<double>(ref_logits_[s][v]) * ref_logits_[s][v];
             sum += e;
             n++;
         }
     }
     m.mean_abs_logit_err = n ? sum / static_cast<double>(n) : 0.0;
+    m.reference_logit_rms = n ? std::sqrt(sq / static_cast<double>(n)) : 0.0;
     return m;
 }
 

@@ -27,6 +27,7 @@ struct FunctionalMetrics {
     int closed_loop_match = 0;     // leading steps whose chosen token equals the reference's greedy token
     double max_abs_logit_err = 0;  // over all steps and vocabulary (sequence 0)
     double mean_abs_logit_err = 0;
+    double reference_logit_rms = 0; // scale of the reference logits (relative errors: err / rms)
 };
 
 class FunctionalRun {

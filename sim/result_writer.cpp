@@ -183,6 +183,8 @@ htx_status write_functional(htx_results *r, const FunctionalReport &fn, htx_err 
                                "largest |card - reference| logit, sequence 0, all steps and tokens", err));
     TRY(htx_results_scalar_f64(r, "/functional/mean_abs_logit_error", m.mean_abs_logit_err, "logit",
                                "mean |card - reference| logit, sequence 0, all steps and tokens", err));
+    TRY(htx_results_scalar_f64(r, "/functional/reference_logit_rms", m.reference_logit_rms, "logit",
+                               "RMS of the reference logits (scale for relative errors)", err));
     TRY(htx_results_text(r, "/functional/text", fn.text.c_str(), "decoded text of sequence 0", err));
     return HTX_OK;
 }

@@ -227,10 +227,9 @@ int cmd_sweep(int argc, char **argv)
         sweep::RunTally t;
         if (sweep::run_points(spec, ro, &t, &err) != HTX_OK) return report_err(err);
         if (t.failed + t.skipped_failed > 0) rc = kRuntime;
-        if (!have_range || isatty(STDOUT_FILENO))
-            std::printf("htxsim sweep %s: %zu points: %zu done before, %zu ran ok, %zu failed%s\n", spec.name.c_str(),
-                        t.total, t.already, t.ok, t.failed + t.skipped_failed,
-                        t.skipped_failed ? " (some earlier; --resume --retry-failed runs them again)" : "");
+        std::printf("htxsim sweep %s: %zu points: %zu done before, %zu ran ok, %zu failed%s\n", spec.name.c_str(),
+                    t.total, t.already, t.ok, t.failed + t.skipped_failed,
+                    t.skipped_failed ? " (some earlier; --resume --retry-failed runs them again)" : "");
     }
     if (!no_merge) {
         sweep::MergeTally m;

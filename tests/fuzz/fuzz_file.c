@@ -69,3 +69,35 @@ const char *htx_fuzz_write(const uint8_t *data, size_t size, const char *sub, co
         fuzz_die("cannot close", path);
     return path;
 }
+
+int htx_fuzz_includes_regular(const uint8_t *data, size_t size, const char *sub)
+{
+    static const char kw[] = "@include";
+    const size_t kwn = sizeof kw - 1;
+    if (!g_dir[0])
+        scratch_init();
+    for (size_t i = 0; i + kwn <= size; i++) {
+        if (memcmp(data + i, kw, kwn) != 0)
+            continue;
+        size_t j = i + kwn;
+        while (j < size && data[j] != '"' && data[j] != '\n')
+            j++;
+        if (j >= size || data[j] != '"')
+            continue;
+        size_t k = ++j;
+        while (k < size && data[k] != '"' && data[k] != '\n')
+            k++;
+        char rel[256], path[700];
+        const size_t n = k - j < sizeof rel - 1 ? k - j : sizeof rel - 1;
+        memcpy(rel, data + j, n);
+        rel[n] = '\0';
+        if (rel[0] == '/')
+            snprintf(path, sizeof path, "%s", rel);
+        else
+            snprintf(path, sizeof path, "%s/%s%s%s", g_dir, sub, sub[0] ? "/" : "", rel);
+        struct stat st;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+            return 0;
+    }
+    return 1;
+}

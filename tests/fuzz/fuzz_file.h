@@ -22,6 +22,13 @@ extern "C" {
  * of the host (not an input problem: nothing to fuzz without a file). */
 const char *htx_fuzz_write(const uint8_t *data, size_t size, const char *sub, const char *suffix);
 
+/* 0 when the libconfig text has an `@include "PATH"` whose PATH (relative to
+ * "<scratch>/<sub>/") is not a regular file, else 1.  libconfig 1.5's scanner
+ * calls exit() when it reads a directory (known bug, reported with the
+ * regression test tests/reliability/test_config_include.cpp); harnesses skip
+ * such inputs so that fuzzing can go on past it. */
+int htx_fuzz_includes_regular(const uint8_t *data, size_t size, const char *sub);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,116 @@
+// test_kill.cpp — a run killed at any point (SIGKILL, or SIGTERM/SIGINT)
+// never leaves an incomplete or unreadable file under the final result name:
+// a file called <out>.h5 must open with HDF5 and hold /summary/tokens_per_s.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "h5_read.h"
+#include "run_process.h"
+#include "spawn.h"
+
+namespace {
+
+const std::vector<std::string> kRun{"run", "configs/runs/default.cfg", "--quiet"};
+
+bool exists(const std::string &p)
+{
+    struct stat st;
+    return stat(p.c_str(), &st) == 0;
+}
+
+std::vector<std::string> run_args(const std::string &out)
+{
+    std::vector<std::string> a = kRun;
+    a.push_back("--out");
+    a.push_back(out);
+    return a;
+}
+
+// Checks the invariant on <out>; returns true when a final file exists.
+bool check_final(const std::string &out, const std::string &trial)
+{
+    if (!exists(out)) return false;
+    h5test::File f(out);
+    EXPECT_TRUE(f.ok()) << trial << ": " << out << " exists but does not open with HDF5";
+    if (!f.ok()) return true;
+    EXPECT_TRUE(f.exists("/summary/tokens_per_s")) << trial << ": " << out << " lacks /summary/tokens_per_s";
+    EXPECT_GT(f.scalar("/summary/tokens_per_s"), 0.0) << trial;
+    return true;
+}
+
+// Wall time of one complete run of the test configuration.
+double full_run_seconds(const std::string &out)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    const int status = rel::wait_child(rel::spawn_htxsim(run_args(out)));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the reference run failed";
+    return s;
+}
+
+TEST(Kill, SigkillAtRandomPointsNeverLeavesACorruptFinalFile)
+{
+    e2e::TempDir tmp;
+    const double t_full = full_run_seconds(tmp.file("full.h5"));
+    ASSERT_TRUE(check_final(tmp.file("full.h5"), "reference run"));
+    std::mt19937_64 rng(20261123);  // seeded: the same kill points every time
+    std::uniform_real_distribution<double> anywhere(0.0, 1.15 * t_full);
+    std::uniform_real_distribution<double> in_write(0.0, 0.030);
+    int killed_mid_run = 0, finished = 0;
+    for (int trial = 0; trial < 20; trial++) {
+        const std::string out = tmp.file("k" + std::to_string(trial) + ".h5");
+        const std::string name = "trial " + std::to_string(trial);
+        const pid_t pid = rel::spawn_htxsim(run_args(out));
+        ASSERT_GT(pid, 0);
+        int status = 0;
+        if (trial % 2 == 0) {
+            // anywhere in the run: loading, calibration, simulation, writing
+            std::this_thread::sleep_for(std::chrono::duration<double>(anywhere(rng)));
+        } else {
+            // aimed at the writer: once the .partial file appears, a few ms more
+            const auto limit = std::chrono::steady_clock::now() + std::chrono::duration<double>(5 * t_full + 5);
+            while (!exists(out + ".partial") && rel::running(pid, &status) &&
+                   std::chrono::steady_clock::now() < limit)
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+            std::this_thread::sleep_for(std::chrono::duration<double>(in_write(rng)));
+        }
+        kill(pid, SIGKILL);
+        status = rel::wait_child(pid);
+        const bool was_killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+        if (was_killed) killed_mid_run++;
+        if (!was_killed) {
+            EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << name;
+            EXPECT_TRUE(exists(out)) << name << ": a run that exited 0 left no result";
+        }
+        if (check_final(out, name)) finished++;
+    }
+    EXPECT_GT(killed_mid_run, 0) << "no kill landed before the end of a run: the test proves nothing";
+    std::printf("[   INFO   ] reference run %.2f s; %d/20 killed before exit, %d left a final file\n", t_full,
+                killed_mid_run, finished);
+}
+
+TEST(Kill, SigtermAndSigintNeverLeaveACorruptFinalFile)
+{
+    e2e::TempDir tmp;
+    const double t_full = full_run_seconds(tmp.file("full.h5"));
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> anywhere(0.0, 1.1 * t_full);
+    for (int trial = 0; trial < 6; trial++) {
+        const std::string out = tmp.file("t" + std::to_string(trial) + ".h5");
+        const int sig = trial % 2 ? SIGINT : SIGTERM;
+        const pid_t pid = rel::spawn_htxsim(run_args(out));
+        ASSERT_GT(pid, 0);
+        std::this_thread::sleep_for(std::chrono::duration<double>(anywhere(rng)));
+        kill(pid, sig);
+        rel::wait_child(pid);
+        check_final(out, "trial " + std::to_string(trial) + " signal " + std::to_string(sig));
+    }
+}
+
+}  // namespace
