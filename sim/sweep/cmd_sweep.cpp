@@ -227,6 +227,11 @@ int cmd_sweep(int argc, char **argv)
         sweep::RunTally t;
         if (sweep::run_points(spec, ro, &t, &err) != HTX_OK) return report_err(err);
         if (t.failed + t.skipped_failed > 0) rc = kRuntime;
+        if (t.interrupted) {
+            std::fprintf(stderr, "htxsim sweep %s: interrupted; run again with --resume to finish\n",
+                         spec.name.c_str());
+            return kRuntime;
+        }
         std::printf("htxsim sweep %s: %zu points: %zu done before, %zu ran ok, %zu failed%s\n", spec.name.c_str(),
                     t.total, t.already, t.ok, t.failed + t.skipped_failed,
                     t.skipped_failed ? " (some earlier; --resume --retry-failed runs them again)" : "");

@@ -141,6 +141,7 @@ htx_status run_points(const Spec &s, const RunOptions &o, RunTally *tally, htx_e
     const pid_t self = getpid();
     const double t0 = now_s();
     size_t next = 0, finished = 0;
+    bool interrupted = false;
     if (!o.chunk) {
         const std::string lock = o.out_dir + "/.lock";
         lock_fd = open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -166,8 +167,8 @@ htx_status run_points(const Spec &s, const RunOptions &o, RunTally *tally, htx_e
         }
         todo.push_back(&p);
     }
-    while (next < todo.size() || !running.empty()) {
-        while (next < todo.size() && static_cast<int>(running.size()) < o.jobs) {
+    while ((!interrupted && next < todo.size()) || !running.empty()) {
+        while (!interrupted && next < todo.size() && static_cast<int>(running.size()) < o.jobs) {
             const Point &p = *todo[next++];
             const std::string out = point_h5(o.out_dir, p);
             std::vector<std::string> args = {o.exe, "run", s.base, "--quiet", "--out", out};
@@ -213,6 +214,15 @@ htx_status run_points(const Spec &s, const RunOptions &o, RunTally *tally, htx_e
         const Child c = it->second;
         running.erase(it);
         finished++;
+        if (WIFSIGNALED(status) &&
+            (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP)) {
+            // interrupted from outside (Ctrl-C, scancel): not a failure of the
+            // point; stop starting points, it runs again on --resume
+            interrupted = true;
+            tally->interrupted++;
+            std::remove(c.log.c_str());
+            continue;
+        }
         const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && exists(point_h5(o.out_dir, *c.p));
         if (ok) {
             tally->ok++;

@@ -33,6 +33,7 @@ struct RunTally {
     size_t ok = 0;          // finished now
     size_t failed = 0;      // failed now
     size_t skipped_failed = 0;  // failed before and not retried
+    size_t interrupted = 0; // points killed by SIGINT/SIGTERM/SIGHUP: not recorded, the runner stopped
 };
 
 // Path helpers (shared with merge and the Slurm backend).
@@ -47,7 +48,9 @@ htx_status run_prepare(const Spec &s, const RunOptions &o, htx_err *err);
 // failed. Child processes die with the runner (PR_SET_PDEATHSIG), so a killed
 // sweep leaves only finished .h5 files and stray .partial files, which the
 // resumed point overwrites. Returns HTX_OK even when points fail (they are
-// counted in `tally`); errors are about the runner itself.
+// counted in `tally`); errors are about the runner itself. A point killed by
+// SIGINT, SIGTERM or SIGHUP is an interruption, not a failure: nothing is
+// recorded for it and no further point starts (tally->interrupted).
 htx_status run_points(const Spec &s, const RunOptions &o, RunTally *tally, htx_err *err);
 
 }  // namespace sweep

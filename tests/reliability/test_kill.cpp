@@ -62,7 +62,7 @@ TEST(Kill, SigkillAtRandomPointsNeverLeavesACorruptFinalFile)
     std::mt19937_64 rng(20261123);  // seeded: the same kill points every time
     std::uniform_real_distribution<double> anywhere(0.0, 1.15 * t_full);
     std::uniform_real_distribution<double> in_write(0.0, 0.030);
-    int killed_mid_run = 0, finished = 0;
+    int killed_mid_run = 0, killed_writing = 0, finished = 0;
     for (int trial = 0; trial < 20; trial++) {
         const std::string out = tmp.file("k" + std::to_string(trial) + ".h5");
         const std::string name = "trial " + std::to_string(trial);
@@ -80,10 +80,12 @@ TEST(Kill, SigkillAtRandomPointsNeverLeavesACorruptFinalFile)
                 std::this_thread::sleep_for(std::chrono::microseconds(200));
             std::this_thread::sleep_for(std::chrono::duration<double>(in_write(rng)));
         }
+        const bool writing = exists(out + ".partial");
         kill(pid, SIGKILL);
         status = rel::wait_child(pid);
         const bool was_killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
         if (was_killed) killed_mid_run++;
+        if (was_killed && writing) killed_writing++;
         if (!was_killed) {
             EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << name;
             EXPECT_TRUE(exists(out)) << name << ": a run that exited 0 left no result";
@@ -91,8 +93,8 @@ TEST(Kill, SigkillAtRandomPointsNeverLeavesACorruptFinalFile)
         if (check_final(out, name)) finished++;
     }
     EXPECT_GT(killed_mid_run, 0) << "no kill landed before the end of a run: the test proves nothing";
-    std::printf("[   INFO   ] reference run %.2f s; %d/20 killed before exit, %d left a final file\n", t_full,
-                killed_mid_run, finished);
+    std::printf("[   INFO   ] reference run %.2f s; %d/20 killed before exit (%d while writing), %d left a final file\n",
+                t_full, killed_mid_run, killed_writing, finished);
 }
 
 TEST(Kill, SigtermAndSigintNeverLeaveACorruptFinalFile)

@@ -128,6 +128,25 @@ class SweepE2E(unittest.TestCase):
         self.assertEqual(same_table(read_table(os.path.join(self.ref_dir, "sweep.h5")),
                                     read_table(os.path.join(out, "sweep.h5"))), [])
 
+    def test_interrupted_point_is_not_a_failure(self):
+        # a point killed by SIGTERM (Ctrl-C, scancel) stops the sweep without recording a failure
+        fake = os.path.join(self.work, "term-htxsim")
+        with open(fake, "w") as f:
+            f.write("#!/bin/sh\ncase \"$*\" in *card.chips=6*) kill -TERM $$;; esac\n"
+                    f"exec '{ARGS.htxsim}' \"$@\"\n")
+        os.chmod(fake, 0o755)
+        out = os.path.join(self.work, "term")
+        shutil.rmtree(out, ignore_errors=True)
+        r = run(sweep_cmd(self.spec, out, "-j", "2"), env={"HTXSIM_BIN": fake}, check=False)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("interrupted; run again with --resume", r.stderr)
+        names = os.listdir(os.path.join(out, "points"))
+        self.assertEqual([n for n in names if n.endswith(".err")], [])
+        self.assertNotIn("p0004.h5", names, "no point starts after the interruption")
+        run(sweep_cmd(self.spec, out, "-j", "2", "--resume"), env=self.env)
+        self.assertEqual(same_table(read_table(os.path.join(self.ref_dir, "sweep.h5")),
+                                    read_table(os.path.join(out, "sweep.h5")), skip=()), [])
+
     def test_bad_spec_runs_nothing(self):
         spec = write_spec(os.path.join(self.work, "bad.cfg"), os.path.join(ARGS.source, "configs/runs/default.cfg"),
                           [("card.chips", [4, 0])])
