@@ -10,6 +10,7 @@ extern "C" {
 #include "mem_cmd.h"
 }
 
+#include "cmd_sweep.h"
 #include "commands.h"
 
 #ifndef HTX_VERSION
@@ -41,6 +42,9 @@ void usage(FILE *f)
         "  assess CONFIG [--set KEY=VALUE]... [--budget-w W] [--out FILE] [--keep DIR]\n"
         "        power-budget assessment: tokens/s, average and peak card power, and the\n"
         "        sensitivity to memory data rate, channels, chips, quantization and process node\n"
+        "  sweep SPEC [-j N] [--out DIR] [--resume] [--slurm [--partition P] [--array-max M]]\n"
+        "        design-space sweep (configs/sweeps/*.cfg): every point an htxsim run, in parallel,\n"
+        "        resumable, or as a Slurm job array; merged into DIR/sweep.h5 (docs/sweeps.md)\n"
         "  config-keys\n"
         "        every configuration key with type, unit, range or default and description\n"
         "\n"
@@ -75,11 +79,12 @@ int sc_main(int argc, char **argv)
     if (!std::strcmp(verb, "mem")) return htx_cmd_mem(argc - 1, argv + 1);
     if (!std::strcmp(verb, "model-info")) return htx::cmd_model_info(argc - 1, argv + 1);
     if (!std::strcmp(verb, "assess")) return htx::cmd_assess(argc - 1, argv + 1);
+    if (!std::strcmp(verb, "sweep")) return htx::cmd_sweep(argc - 1, argv + 1);
     if (!std::strcmp(verb, "config-keys")) {
         htx_config_print_keys(stdout);
         return htx::kExitOk;
     }
-    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, mem, model-info, assess, config-keys; see --help)\n", verb);
+    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, mem, model-info, assess, sweep, config-keys; see --help)\n", verb);
     return htx::kExitBadInput;
 }
 

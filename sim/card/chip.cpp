@@ -50,6 +50,10 @@ Chip::Chip(sc_core::sc_module_name name, int id, const htx_run_cfg &cfg, const h
     st_ops_ = counter(stats, id, "ops", "1", "program operations executed");
     SC_HAS_PROCESS(Chip);
     SC_THREAD(run);
+    // SystemC's default 64 KiB coroutine stack is too small for the functional
+    // kernels under AddressSanitizer (redzones inflate frames); stacks are
+    // mapped lazily, so a roomy one costs address space, not memory.
+    set_stack_size(kThreadStackBytes);
 }
 
 Chip::~Chip() { htx_program_free(&prog_); }

@@ -48,6 +48,7 @@ struct StepRecord {
 class Chip : public sc_core::sc_module {
 public:
     static constexpr int kWeightBuffers = 2;
+    static constexpr size_t kThreadStackBytes = 8u << 20;
 
     tlm_utils::simple_initiator_socket<Chip> mem_socket;
     tlm_utils::simple_initiator_socket<Chip> link_out;

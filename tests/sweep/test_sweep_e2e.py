@@ -91,6 +91,13 @@ class SweepE2E(unittest.TestCase):
         time.sleep(1.0)
         after_wait = sorted(f for f in os.listdir(pts) if f.endswith(".h5"))
         self.assertEqual(sorted(before), after_wait, "a point finished after its sweep was killed")
+        # merging a half-done sweep lists the rest as missing
+        r = run(sweep_cmd(self.spec, out, "--merge-only"), env=self.env, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"merged {len(before)} ok, 0 failed, {6 - len(before)} missing", r.stdout)
+        _, t, _ = read_table(os.path.join(out, "sweep.h5"))
+        self.assertEqual(sorted(p for p, s in zip(t["point"], t["status"]) if s == "ok"),
+                         sorted(f[:-3] for f in before))
         r = run(sweep_cmd(self.spec, out, "-j", "2", "--resume"), env=self.env)
         self.assertIn(f"{len(before)} done before, {6 - len(before)} ran ok, 0 failed", r.stdout)
         # points finished before the kill were not run again (same files)
