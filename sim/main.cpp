@@ -12,13 +12,8 @@ extern "C" {
 
 #include "cmd_sweep.h"
 #include "commands.h"
+#include "version.h"
 
-#ifndef HTX_VERSION
-#define HTX_VERSION "unknown"
-#endif
-#ifndef HTX_GIT_COMMIT
-#define HTX_GIT_COMMIT "unknown"
-#endif
 
 namespace {
 

@@ -1,5 +1,7 @@
 #include "result_writer.h"
 
+#include "version.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -7,12 +9,6 @@ extern "C" {
 #include "htx_results.h"
 }
 
-#ifndef HTX_VERSION
-#define HTX_VERSION "unknown"
-#endif
-#ifndef HTX_GIT_COMMIT
-#define HTX_GIT_COMMIT "unknown"
-#endif
 
 namespace htx {
 
