@@ -26,6 +26,7 @@ extern "C" {
 #include "power_run.h"
 #include "memory_timing.h"
 #include "result_writer.h"
+#include "signals.h"
 #include "run_result.h"
 
 namespace htx {
@@ -138,6 +139,8 @@ int cmd_run(int argc, char **argv)
         return kExitBadInput;
     }
 
+    // SIGINT/SIGTERM: finish the current step, write what is complete, mark it partial
+    install_stop_handlers();
     htx_err err;
     htx_err_clear(&err);
     htx_run_cfg cfg;
@@ -195,14 +198,22 @@ int cmd_run(int argc, char **argv)
         const Chip &chip0 = *card.chips()[0];
         for (const auto &chip : card.chips())
             if (!chip->error().empty()) throw std::runtime_error(chip->name() + std::string(": ") + chip->error());
+        int done = cfg.workload.steps;  // steps every chip completed
+        for (const auto &chip : card.chips()) done = std::min(done, chip->completed_steps());
+        const bool stopped = stop_requested();
+        if (done < cfg.workload.steps && !stopped)
+            throw std::runtime_error("a chip did not finish every decode step (deadlock in a collective?)");
+        if (done == 0) {
+            std::fprintf(stderr, "htxsim: stopped by signal %d before the first decode step completed; no result "
+                                 "written\n", stop_signal());
+            throw 128 + stop_signal();
+        }
         for (const auto &chip : card.chips()) {
-            if (chip->steps().size() != static_cast<size_t>(cfg.workload.steps))
-                throw std::runtime_error("a chip did not finish every decode step (deadlock in a collective?)");
             uint64_t coll = 0;
-            for (const StepRecord &s : chip->steps()) coll += s.collective_ps;
+            for (int s = 0; s < done; s++) coll += chip->steps()[static_cast<size_t>(s)].collective_ps;
             result.collective_ps_per_chip.push_back(coll);
         }
-        for (int s = 0; s < cfg.workload.steps; s++) {
+        for (int s = 0; s < done; s++) {
             StepTimes st{};
             st.start_ps = chip0.steps()[s].start_ps;
             st.end_ps = chip0.steps()[s].end_ps;
@@ -224,14 +235,18 @@ int cmd_run(int argc, char **argv)
 
         std::string path = out ? out : (cfg.sim.out[0] ? cfg.sim.out : "");
         if (path.empty()) path = std::string("results/") + cfg.name + ".h5";
-        RunMeta meta{start_time, hostname(), read_file(cfg.card.memory.spec_path)};
+        // a stopped run is readable but never takes the final name: it is
+        // written to "<final>.partial" with /meta@complete = 0
+        if (stopped) path += ".partial";
+        RunMeta meta{start_time, hostname(), read_file(cfg.card.memory.spec_path), !stopped, done};
         FunctionalReport report_fn;
-        if (functional) {
+        const bool report_functional = functional && !stopped;  // the comparison needs every step
+        if (report_functional) {
             report_fn = FunctionalReport{fn.metrics(), fn.chosen(), fn.reference_tokens(), fn.story()};
             if (!quiet) std::printf("%s\n", report_fn.text.c_str());
         }
         if (write_run_results(path, cfg, meta, Card::fidelity(cfg), plan, result, stats,
-                              functional ? &report_fn : nullptr, &power, calibrated ? &cal : nullptr,
+                              report_functional ? &report_fn : nullptr, &power, calibrated ? &cal : nullptr,
                               &err) != HTX_OK) {
             rc = report(err);
             throw 0;
@@ -255,18 +270,24 @@ int cmd_run(int argc, char **argv)
             const PowerSummary &p = power.summary();
             std::printf("  card power          %10.1f W average, %.1f W peak (1 ms), %.3f J/token\n", p.avg_w,
                         p.peak_1ms_w, p.energy_per_token_j);
-            if (functional) {
+            if (report_functional) {
                 const FunctionalMetrics &m = report_fn.metrics;
                 std::printf("  vs reference        top-1 %d/%d, closed loop matches %d steps, max |dlogit| %.3g\n",
                             m.top1_agree, m.steps, m.closed_loop_match, m.max_abs_logit_err);
             }
             std::printf("  result              %s\n", path.c_str());
         }
+        if (stopped) {
+            std::fprintf(stderr, "htxsim: stopped by signal %d after %d of %d decode steps; what completed is in "
+                                 "%s (/meta@complete = 0)\n", stop_signal(), done, cfg.workload.steps, path.c_str());
+            rc = 128 + stop_signal();
+        }
     } catch (const std::runtime_error &e) {
         std::fprintf(stderr, "htxsim: error: %s\n", e.what());
         rc = kExitRuntime;
-    } catch (int) {
-        // already reported
+    } catch (int code) {
+        // already reported; a non-zero code is the exit status to use
+        if (code) rc = code;
     }
     htx_stats_free(stats);
     htx_plan_free(plan);

@@ -35,6 +35,8 @@ htx_status write_meta(htx_results *r, const htx_run_cfg &cfg, const RunMeta &met
     TRY(htx_results_attr_str(r, "/meta", "start_time_utc", meta.start_time_utc.c_str(), err));
     TRY(htx_results_attr_str(r, "/meta", "host", meta.host.c_str(), err));
     TRY(htx_results_attr_str(r, "/meta", "run_name", cfg.name, err));
+    TRY(htx_results_attr_i64(r, "/meta", "complete", meta.complete ? 1 : 0, err));
+    TRY(htx_results_attr_i64(r, "/meta", "steps_completed", meta.steps_completed, err));
     TRY(htx_results_attr_str(r, "/meta", "mode", cfg.sim.mode == HTX_MODE_FUNCTIONAL ? "functional" : "timing", err));
     TRY(htx_results_attr_str(r, "/meta", "model", cfg.model.name, err));
     TRY(htx_results_attr_str(r, "/meta", "card", cfg.card.name, err));

@@ -23,6 +23,8 @@ struct RunMeta {
     std::string start_time_utc;
     std::string host;
     std::string memory_spec_text;
+    bool complete;        // false: stopped by a signal before every step ran
+    int steps_completed;
 };
 
 // Functional-mode outcome (absent in timing-only runs).

@@ -486,6 +486,7 @@ htx_status htx_dram_spec_load(const char *path, htx_dram_spec *out, htx_err *err
     memset(&s, 0, sizeof s);
     config_init(&cfg);
 
+    if ((st = htx_check_regular_file(path, "memory spec file", err)) != HTX_OK) goto out;
     FILE *f = fopen(path, "r");
     if (!f) {
         st = htx_err_set(err, HTX_E_IO, path, 0, NULL, "cannot open memory spec file");

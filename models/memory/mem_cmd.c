@@ -488,6 +488,17 @@ int htx_cmd_mem(int argc, char **argv)
                         exhausted = 1;
                         break;
                     }
+                    /* the request must lie inside the channels' capacity (and
+                     * addr + size must not wrap): no silent aliasing */
+                    if (next.size == 0 || next.addr >= cap_bytes || next.size > cap_bytes - next.addr) {
+                        fprintf(stderr,
+                                "htxsim mem: %s:%llu: address 0x%llx + %llu bytes lies outside the %llu bytes of "
+                                "%d channel(s) of %s\n",
+                                tr.path, (unsigned long long)tr.line, (unsigned long long)next.addr,
+                                (unsigned long long)next.size, (unsigned long long)cap_bytes, o.channels, spec.name);
+                        rc = EXIT_BADINPUT;
+                        goto out;
+                    }
                 }
                 have_next = 1;
             }

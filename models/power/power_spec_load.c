@@ -267,12 +267,7 @@ htx_status htx_power_spec_load(const char *path, htx_power_spec *out, htx_err *e
         st = htx_err_set(err, HTX_E_INVAL, NULL, 0, NULL, "power spec path is empty");
         goto out;
     }
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        st = htx_err_set(err, HTX_E_IO, path, 0, NULL, "cannot open power spec file");
-        goto out;
-    }
-    fclose(fp);
+    if ((st = htx_check_regular_file(path, "power spec file", err)) != HTX_OK) goto out;
     if (!config_read_file(&cfg, path)) {
         st = htx_err_set(err, HTX_E_CONFIG, config_error_file(&cfg) ? config_error_file(&cfg) : path,
                          config_error_line(&cfg), NULL, "syntax error: %s", config_error_text(&cfg));

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 static const char *const status_names[] = {
     [HTX_OK] = "HTX_OK",
@@ -90,4 +92,15 @@ void htx_assert_fail(const char *expr, const char *file, int line)
 {
     assert_handler(expr, file, line);
     abort(); /* a handler that returns must not let execution continue */
+}
+
+htx_status htx_check_regular_file(const char *path, const char *what, htx_err *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return htx_err_set(err, HTX_E_IO, path, 0, NULL, "cannot open the %s: %s", what, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return htx_err_set(err, HTX_E_IO, path, 0, NULL, "the %s is %s, expected a regular file", what,
+                           S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+    return HTX_OK;
 }

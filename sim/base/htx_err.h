@@ -57,6 +57,12 @@ htx_status htx_err_set(htx_err *e, htx_status s, const char *file, int line,
 /* Render "file:line: key: msg" (omitting empty parts) into buf. Returns buf. */
 const char *htx_err_format(const htx_err *e, char *buf, size_t buf_size);
 
+/* HTX_OK if `path` names a regular file; else HTX_E_IO naming the path and
+ * what it is ("a directory", "missing", ...).  `what` describes the file
+ * ("memory spec").  Parsers check this first: libconfig's scanner exits the
+ * process when handed a directory. */
+htx_status htx_check_regular_file(const char *path, const char *what, htx_err *err);
+
 /* ---- assertions for programming errors (not for bad input) ---- */
 typedef void (*htx_assert_handler)(const char *expr, const char *file, int line);
 /* Install a handler; NULL restores the default (print + abort). Returns the previous one. */

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "card_payload.h"
+#include "signals.h"
 
 namespace htx {
 
@@ -441,7 +442,13 @@ void Chip::run_step(int step)
 void Chip::run()
 {
     try {
-        for (int step = 0; step < cfg_.workload.steps && error_.empty(); step++) run_step(step);
+        // a stop request (SIGINT/SIGTERM) ends the run at a step boundary; chips
+        // that already entered the next step's collectives wait, the event
+        // queue runs dry and sc_start() returns
+        for (int step = 0; step < cfg_.workload.steps && error_.empty() && !stop_requested(); step++) {
+            run_step(step);
+            if (error_.empty()) completed_steps_++;
+        }
     } catch (const std::exception &e) {
         error_ = e.what();
         return;

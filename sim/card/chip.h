@@ -81,6 +81,8 @@ public:
     }
 
     const std::vector<StepRecord> &steps() const { return steps_; }
+    // Decode steps this chip finished (fewer than configured after a stop request).
+    int completed_steps() const { return completed_steps_; }
     // Non-empty if the chip stopped on an error (e.g. the mapper failed).
     const std::string &error() const { return error_; }
 
@@ -117,6 +119,7 @@ private:
     const uint64_t cycle_ps_;
     htx_program prog_{};
     std::vector<StepRecord> steps_;
+    int completed_steps_ = 0;
     std::string error_;
 
     // timing state (absolute ps)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void htx_cfg_dirname(const char *path, char *buf, size_t size)
 {
@@ -197,12 +198,50 @@ out:
     return st;
 }
 
+/* libconfig 1.5's scanner exits the process when an @include names a
+ * directory: check every @include (recursively, relative to `dir` like
+ * libconfig) names a regular file before libconfig sees it. */
+static htx_status check_includes(const char *path, const char *dir, int depth, htx_err *err)
+{
+    if (depth > 16)
+        return htx_err_set(err, HTX_E_CONFIG, path, 0, NULL, "@include nested more than 16 deep (a cycle?)");
+    FILE *f = fopen(path, "r");
+    if (!f) return HTX_OK; /* libconfig reports unreadable includes itself */
+    char line[4096];
+    int lineno = 0;
+    htx_status st = HTX_OK;
+    while (st == HTX_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t') p++;
+        if (strncmp(p, "@include", 8) != 0) continue;
+        const char *q = strchr(p + 8, '"');
+        const char *e = q ? strchr(q + 1, '"') : NULL;
+        if (!q || !e) continue; /* malformed: libconfig reports it */
+        char name[HTX_CFG_FILE_PATH_MAX], full[HTX_CFG_FILE_PATH_MAX];
+        snprintf(name, sizeof name, "%.*s", (int)(e - q - 1), q + 1);
+        htx_cfg_join(dir, name, full, sizeof full);
+        struct stat sb;
+        if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+            st = htx_err_set(err, HTX_E_CONFIG, path, lineno, NULL,
+                             "@include \"%s\" is %s, expected a config file (include paths are relative to %s)",
+                             name, S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file", dir);
+        } else if (stat(full, &sb) == 0) {
+            st = check_includes(full, dir, depth + 1, err);
+        }
+    }
+    fclose(f);
+    return st;
+}
+
 htx_status htx_cfg_read(config_t *c, const char *path, htx_cfg_files *files, htx_err *err)
 {
     char dir[HTX_CFG_FILE_PATH_MAX];
     char shown[HTX_CFG_FILE_PATH_MAX];
     htx_status st = HTX_OK;
     htx_cfg_dirname(path, dir, sizeof dir);
+    if ((st = htx_check_regular_file(path, "configuration file", err)) != HTX_OK) goto out;
+    if ((st = check_includes(path, dir, 0, err)) != HTX_OK) goto out;
     config_set_include_dir(c, dir);
     if (!config_read_file(c, path)) {
         if (config_error_type(c) == CONFIG_ERR_FILE_IO) {

@@ -116,3 +116,38 @@ TEST(Kill, SigtermAndSigintNeverLeaveACorruptFinalFile)
 }
 
 }  // namespace
+
+namespace {
+
+// A stop request ends the run at a step boundary: exit 128 + signal, nothing
+// under the final name, and "<final>.partial" holds the completed steps with
+// /meta@complete = 0.
+TEST(Stop, SigtermWritesTheCompletedStepsMarkedIncomplete)
+{
+    e2e::TempDir tmp;
+    const std::string out = tmp.file("stop.h5");
+    const pid_t pid = rel::spawn_htxsim({"run", "configs/runs/default.cfg", "--out", out, "--set", "workload.steps=2000"});
+    ASSERT_GT(pid, 0);
+    // wait until the simulation is under way (the memory calibration and a few steps)
+    std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+    kill(pid, SIGTERM);
+    const int status = rel::wait_child(pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+    EXPECT_FALSE(e2e::file_exists(out));
+    ASSERT_TRUE(e2e::file_exists(out + ".partial"));
+    h5test::File f(out + ".partial");
+    ASSERT_TRUE(f.ok());
+    const auto steps = f.array("/steps/step");
+    EXPECT_GE(steps.size(), 1u);
+    EXPECT_LT(steps.size(), 2000u);
+    EXPECT_GT(f.scalar("/summary/tokens_per_s"), 0.0);
+    hid_t a = H5Aopen_by_name(f.id, "/meta", "complete", H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(a, 0);
+    int64_t complete = -1;
+    H5Aread(a, H5T_NATIVE_INT64, &complete);
+    H5Aclose(a);
+    EXPECT_EQ(complete, 0);
+}
+
+}  // namespace
