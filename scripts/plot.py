@@ -22,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 try:
@@ -115,6 +116,7 @@ def plot_latency(f, out_dir, stem):
         ax.axhline(p99, color="tab:red", linestyle=":", linewidth=1, label=f"p99 {p99:.3f} ms")
     ax.legend(fontsize="small")
     ax.set_xlabel("decode step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("token latency [ms]")
     top = max(float(lat_ms.max()), p99 if p99 is not None else 0.0)
     ax.set_ylim(0, 1.12 * top if top > 0 else 1.0)
