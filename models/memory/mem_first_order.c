@@ -1,5 +1,7 @@
 #include "mem_first_order.h"
 
+#include "htx_interleave.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,32 +64,12 @@ double htx_memfo_peak_bytes_per_ps(const htx_memfo *m)
     return m->cfg.channel_bytes_per_ps * m->cfg.channels;
 }
 
-/* Bytes of [addr, addr+len) on each channel (granule g interleaved round robin). */
-static void split_channels(uint64_t *ch, int channels, uint64_t gran, uint64_t addr, uint64_t len)
-{
-    for (int c = 0; c < channels; c++) ch[c] = 0;
-    uint64_t first = addr / gran, last = (addr + len - 1) / gran;
-    uint64_t n = last - first + 1;
-    if (n <= (uint64_t)channels + 2) {
-        for (uint64_t g = first; g <= last; g++) {
-            uint64_t lo = g * gran > addr ? g * gran : addr;
-            uint64_t hi = (g + 1) * gran < addr + len ? (g + 1) * gran : addr + len;
-            ch[g % (uint64_t)channels] += hi - lo;
-        }
-        return;
-    }
-    ch[first % (uint64_t)channels] += (first + 1) * gran - addr;
-    ch[last % (uint64_t)channels] += addr + len - last * gran;
-    uint64_t mid = n - 2, rounds = mid / (uint64_t)channels, rest = mid % (uint64_t)channels;
-    for (int c = 0; c < channels; c++) ch[c] += rounds * gran;
-    for (uint64_t k = 0; k < rest; k++) ch[(first + 1 + k) % (uint64_t)channels] += gran;
-}
-
 uint64_t htx_memfo_access(htx_memfo *m, uint64_t addr, uint64_t bytes, int is_write, uint64_t now_ps)
 {
     if (bytes == 0) return now_ps;
     const htx_memfo_cfg *cfg = &m->cfg;
-    split_channels(m->chan_bytes, cfg->channels, cfg->interleave_bytes, addr, bytes);
+    for (int c = 0; c < cfg->channels; c++) m->chan_bytes[c] = 0;
+    htx_interleave_add(m->chan_bytes, cfg->channels, cfg->interleave_bytes, addr, bytes);
     /* Requester concurrency: with F bytes outstanding and a round trip of
      * latency L, data cannot stream faster than F / L. */
     double rate_cap = cfg->max_inflight_bytes

@@ -1,6 +1,8 @@
 /* plan_build.c — sharding, placement and capacity check (see htx_plan.h). */
 #include "plan_internal.h"
 
+#include "htx_interleave.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +17,13 @@ static uint64_t stripe_bytes(const htx_card_cfg *card)
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-/* Add the bytes of [addr, addr+len) to the channels they interleave onto. */
-static void add_channel_bytes(uint64_t *ch, int channels, uint64_t gran, uint64_t addr, uint64_t len)
-{
-    if (len == 0) return;
-    uint64_t first = addr / gran, last = (addr + len - 1) / gran;
-    uint64_t n_gran = last - first + 1;
-    if (n_gran <= 2) { /* head/tail only */
-        for (uint64_t g = first; g <= last; g++) {
-            uint64_t lo = g * gran > addr ? g * gran : addr;
-            uint64_t hi = (g + 1) * gran < addr + len ? (g + 1) * gran : addr + len;
-            ch[g % (uint64_t)channels] += hi - lo;
-        }
-        return;
-    }
-    /* partial head, full middle granules, partial tail */
-    uint64_t head = (first + 1) * gran - addr;
-    uint64_t tail = addr + len - last * gran;
-    ch[first % (uint64_t)channels] += head;
-    ch[last % (uint64_t)channels] += tail;
-    uint64_t mid_first = first + 1, mid_n = n_gran - 2;
-    uint64_t rounds = mid_n / (uint64_t)channels, rest = mid_n % (uint64_t)channels;
-    for (int c = 0; c < channels; c++) ch[c] += rounds * gran;
-    for (uint64_t k = 0; k < rest; k++) ch[(mid_first + k) % (uint64_t)channels] += gran;
-}
-
 static plan_region place(htx_plan *p, plan_chip *c, uint64_t bytes, int is_kv)
 {
     plan_region r = {0, bytes};
     if (bytes == 0) return r;
     r.addr = align_up(c->top, stripe_bytes(&p->card));
     c->top = r.addr + bytes;
-    add_channel_bytes(c->channel_bytes, p->card.memory.channels, p->card.memory.interleave_bytes,
+    htx_interleave_add(c->channel_bytes, p->card.memory.channels, p->card.memory.interleave_bytes,
                       r.addr, bytes);
     if (is_kv)
         c->kv_bytes += bytes;
