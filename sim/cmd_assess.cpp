@@ -316,9 +316,8 @@ int cmd_assess(int argc, char **argv)
     char tmpl[] = "/tmp/htxsim-assess-XXXXXX";
     if (keep) {
         dir = keep;
-        std::string cmd = "mkdir -p '" + dir + "'";
-        if (std::system(cmd.c_str()) != 0) {
-            std::fprintf(stderr, "htxsim assess: --keep: cannot create directory '%s'\n", keep);
+        if (htx_results_fs_make_parents((dir + "/base.h5").c_str(), &err) != HTX_OK) {
+            std::fprintf(stderr, "htxsim assess: --keep: %s\n", err.msg);
             htx_run_cfg_free(&cfg);
             return kExitBadInput;
         }

@@ -67,6 +67,10 @@ htx_status htx_results_attr_i64(htx_results *r, const char *obj_path, const char
  * A stat path that is also the prefix of another ("a.b" and "a.b.c") is HTX_E_INVAL. */
 htx_status htx_results_write_stats(htx_results *r, const htx_stats *s, htx_err *err);
 
+/* Create the missing parent directories of `path` (like mkdir -p on its
+ * directory part).  HTX_E_IO names the directory that could not be made. */
+htx_status htx_results_fs_make_parents(const char *path, htx_err *err);
+
 /* Close, fsync and atomically rename(2) "<final>.partial" to <final>. Frees r
  * (also on error).  If the rename fails the complete partial file is kept and
  * the message names it (HTX_E_IO). */
