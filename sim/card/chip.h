@@ -97,6 +97,8 @@ private:
     void run_step(int step);
     void exec_op(const htx_op &op, int step, int op_index);
     void stream_compute(const htx_op &op, uint64_t cycles);
+    // chip_collectives.cpp: run the collective `op` of decode step `step`
+    void collective(const htx_op &op, int step);
     void dma_fill();
     uint64_t mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data);
     void ring_allreduce(uint64_t bytes, uint64_t tag_base);
