@@ -90,6 +90,26 @@ void htx_plan_free(htx_plan *p);
 htx_status htx_plan_program(const htx_plan *p, int step, int chip, htx_program *prog, htx_err *err);
 void htx_program_free(htx_program *prog);
 
+/* One decode step of a continuous batch: `n` sequences, each in its own KV
+ * cache slot, each with its own context.  (Fixed runs use n = w.batch,
+ * slot[b] = b, context[b] = w.context + step for every b.) */
+typedef struct {
+    int32_t n;               /* sequences decoded in this step, 1..w.batch (the plan's slots) */
+    const int32_t *slot;     /* (n) KV-cache slot of each sequence, distinct, in [0, w.batch)  */
+    const int32_t *context;  /* (n) tokens already in that sequence's cache, in [0, max ctx)   */
+    /* MoE routing, optional: (n, moe_layers, top_k) routed experts per sequence per
+     * MoE layer in layer order; NULL = the plan's seeded routing for `step`. */
+    const int32_t *experts;
+    int32_t moe_layers, top_k;  /* shape of `experts` (checked against the model)        */
+} htx_step_batch;
+
+/* Program of one continuous-batching decode step for `chip`.  `step` numbers
+ * the step (collective tags, seeded routing).  HTX_E_INVAL names the entry if
+ * a slot, context or expert is out of range.  htx_plan_program(p, s, ...) is
+ * this with the fixed batch above. */
+htx_status htx_plan_program_batch(const htx_plan *p, const htx_step_batch *b, int step, int chip,
+                                  htx_program *prog, htx_err *err);
+
 /* Placement summary (bytes). */
 int htx_plan_chips(const htx_plan *p);
 uint64_t htx_plan_weight_bytes(const htx_plan *p, int chip);
