@@ -239,8 +239,14 @@ def plot_mem_bw(f, out_dir, stem):
     ax.set_ylabel("memory data-bus busy [% of simulated time]")
     ax.set_ylim(0, 115)
     ax.grid(True, axis="y", alpha=0.3)
+    # busy time is counted at the channel rate of the memory model in use: with the
+    # calibrated model that is the sustained rate, so 100% = the calibrated ceiling
+    fidelity = str(f["fidelity"].attrs.get("memory", "")) if "fidelity" in f else ""
+    basis = fidelity.split(":")[0].strip() or "memory model"
+    rate = {"calibrated": "calibrated sustained channel rate", "first-order": "spec peak channel rate"}.get(
+        basis, f"{basis} channel timing")
     ax.set_title("Memory bandwidth utilisation per chip (mean over channels; label: achieved GB/s)\n"
-                 f"{title_suffix(f)}")
+                 f"busy time at the {rate} — {title_suffix(f)}", fontsize="medium")
     return save(fig, out_dir, stem, "mem_bw")
 
 
