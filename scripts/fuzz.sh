@@ -31,7 +31,7 @@ shift $((OPTIND - 1))
 seconds=600
 if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then seconds="$1"; shift; fi
 all=(fuzz_run_cfg fuzz_overrides fuzz_model_cfg fuzz_dram_spec fuzz_power_spec fuzz_checkpoint
-     fuzz_tokenizer fuzz_hf_config fuzz_mem_trace)
+     fuzz_tokenizer fuzz_hf_config fuzz_mem_trace fuzz_sweep_spec fuzz_trace)
 targets=("$@")
 [[ ${#targets[@]} -eq 0 ]] && targets=("${all[@]}")
 for t in "${targets[@]}"; do

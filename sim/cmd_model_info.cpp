@@ -87,6 +87,12 @@ int cmd_model_info(int argc, char **argv)
         std::fprintf(stderr, "htxsim: error: %s\n", htx_err_format(&err, buf, sizeof buf));
         return kExitBadInput;
     }
+    if (context > m.max_seq_len) {
+        std::fprintf(stderr, "htxsim model-info: --context: %ld tokens exceed the context limit of %s "
+                             "(model.max_seq_len = %d); expected an integer in [0, %d]\n",
+                     context, m.name, m.max_seq_len, m.max_seq_len);
+        return kExitBadInput;
+    }
     htx_model_info_print(stdout, &m, wfmt, static_cast<unsigned>(group), kvfmt, static_cast<int>(context));
     return kExitOk;
 }

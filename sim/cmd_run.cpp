@@ -17,6 +17,7 @@ extern "C" {
 #include "dram_spec.h"
 #include "htx_config.h"
 #include "htx_plan.h"
+#include "htx_sram_layout.h"
 #include "htx_stats.h"
 }
 
@@ -27,6 +28,8 @@ extern "C" {
 #include "memory_timing.h"
 #include "result_writer.h"
 #include "signals.h"
+#include "run_limits.h"
+#include "replay_run.h"
 #include "run_result.h"
 
 namespace htx {
@@ -41,7 +44,11 @@ void usage(FILE *f)
                  "  --set KEY=VALUE  override any config key (repeatable), e.g. --set card.chips=8,\n"
                  "                   --set model=llama-3.1-8b, --set workload.weight_format=int8\n"
                  "  --out FILE       result file (default: results/<run name>.h5; sim.out in the config)\n"
-                 "  --quiet          print nothing but errors\n");
+                 "  --quiet          print nothing but errors\n"
+                 "  --trace FILE     replay an htx decode trace (.h5): its steps as recorded, or its requests\n"
+                 "                   through the continuous-batching scheduler (docs/traces.md)\n"
+                 "  --azure CSV [--requests N]  replay Azure LLM trace rows (the first N) through the scheduler\n"
+                 "  --capture-trace FILE  write the trace this run executed (step times, routing)\n");
 }
 
 int report(const htx_err &err)
@@ -101,6 +108,8 @@ int cmd_run(int argc, char **argv)
     const char *out = nullptr;
     bool quiet = false;
     std::vector<const char *> overrides;
+    Replay replay;  // --trace / --azure / --capture-trace
+    bool bad_option = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {
@@ -122,6 +131,8 @@ int cmd_run(int argc, char **argv)
             out = a + 6;
         } else if (!std::strcmp(a, "--quiet") || !std::strcmp(a, "-q")) {
             quiet = true;
+        } else if (replay.parse(argc, argv, &i, &bad_option)) {
+            if (bad_option) return kExitBadInput;
         } else if (a[0] == '-') {
             std::fprintf(stderr, "htxsim run: unknown option '%s'\n", a);
             usage(stderr);
@@ -147,6 +158,12 @@ int cmd_run(int argc, char **argv)
     std::memset(&cfg, 0, sizeof cfg);
     if (htx_run_cfg_load(config, overrides.data(), static_cast<int>(overrides.size()), &cfg, &err) != HTX_OK)
         return report(err);
+    // a replay: read the trace and size the plan's KV slots and context for it
+    if (replay.check_options(&err) != HTX_OK || replay.prepare(cfg, &err) != HTX_OK) {
+        const int code = report(err);
+        htx_run_cfg_free(&cfg);
+        return code;
+    }
 
     int rc = kExitOk;
     htx_plan *plan = nullptr;
@@ -159,6 +176,11 @@ int cmd_run(int argc, char **argv)
             throw 0;
         }
         if (htx_plan_build(&cfg.card, &cfg.model, &cfg.workload, cfg.sim.seed, &plan, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
+        // every chip's scratchpad holds its tile buffers, activations and KV staging
+        if (htx_sram_layout_check(&cfg, plan, &err) != HTX_OK) {
             rc = report(err);
             throw 0;
         }
@@ -185,6 +207,24 @@ int cmd_run(int argc, char **argv)
             rc = report(err);
             throw 0;
         }
+        {
+            // limits, before simulation: the weights every step streams at the
+            // card's peak bandwidth bound the simulated time from below (a
+            // dense model reads the same weights every step; a MoE model's
+            // routed experts vary, so only its first step counts)
+            const double peak = memory_peak_bytes_per_s(cfg, spec) * cfg.card.chips;
+            const uint64_t per_step = weight_bytes_per_step(plan, cfg.card.chips);
+            const int bound_steps = cfg.model.n_routed_experts > 0 ? 1 : cfg.workload.steps;
+            const double min_ps = peak > 0 ? static_cast<double>(per_step) * bound_steps / peak * 1e12 : 0.0;
+            char why[160];
+            std::snprintf(why, sizeof why, "%d step%s x %.4g GB of weights at the card's peak %.4g GB/s", bound_steps,
+                          bound_steps == 1 ? "" : "s", static_cast<double>(per_step) * 1e-9, peak * 1e-9);
+            if (check_limits_before(cfg.sim, static_cast<uint64_t>(min_ps), why, power.trace_bytes_bound(), &err) !=
+                HTX_OK) {
+                rc = report(err);
+                throw 0;
+            }
+        }
         const Chip::DramEnergy dram_energy{cal.core_read_pj_per_byte, cal.io_read_pj_per_byte,
                                            cal.core_write_pj_per_byte, cal.io_write_pj_per_byte};
         const std::string start_time = utc_now();
@@ -192,17 +232,49 @@ int cmd_run(int argc, char **argv)
         Card card("card", cfg, mem, plan, stats, functional ? fn.take_images() : std::vector<std::vector<uint8_t>>{});
         if (functional) fn.attach(card);
         card.set_power(power.card(), calibrated ? &dram_energy : nullptr);
-        sc_core::sc_start();
+        if (replay.attach(cfg, plan, card, &err) != HTX_OK) {  // the trace's step source
+            rc = report(err);
+            throw 0;
+        }
+        // simulate in slices of simulated time, checking the limits after each
+        // (slicing does not reorder events: the kernel's queues persist)
+        htx_err limit_err;
+        htx_err_clear(&limit_err);
+        bool limit_hit = false;
+        const bool limited = cfg.sim.max_simulated_ms > 0 || cfg.sim.max_host_mb > 0;
+        if (!limited) {
+            sc_core::sc_start();
+        } else {
+            const sc_core::sc_time slice(static_cast<double>(kLimitSlicePs), sc_core::SC_PS);
+            while (true) {
+                sc_core::sc_start(slice, sc_core::SC_EXIT_ON_STARVATION);
+                if (!sc_core::sc_pending_activity()) break;
+                int finished = cfg.workload.steps;
+                for (const auto &chip : card.chips()) finished = std::min(finished, chip->completed_steps());
+                const uint64_t now = static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12);
+                if (check_limits_during(cfg.sim, now, finished, cfg.workload.steps, &limit_err) != HTX_OK) {
+                    limit_hit = true;
+                    break;
+                }
+            }
+        }
 
         RunResult result;
         const Chip &chip0 = *card.chips()[0];
         for (const auto &chip : card.chips())
             if (!chip->error().empty()) throw std::runtime_error(chip->name() + std::string(": ") + chip->error());
-        int done = cfg.workload.steps;  // steps every chip completed
+        const int expected = replay.expected_steps(cfg, card);
+        int done = expected;  // steps every chip completed
         for (const auto &chip : card.chips()) done = std::min(done, chip->completed_steps());
-        const bool stopped = stop_requested();
-        if (done < cfg.workload.steps && !stopped)
+        const bool stopped = stop_requested() || limit_hit;
+        if (done < expected && !stopped)
             throw std::runtime_error("a chip did not finish every decode step (deadlock in a collective?)");
+        if (done == 0 && limit_hit) {
+            char buf[HTX_ERR_MSG_MAX + 2 * HTX_ERR_FILE_MAX];
+            std::fprintf(stderr, "htxsim: error: %s; no decode step completed, no result written\n",
+                         htx_err_format(&limit_err, buf, sizeof buf));
+            throw static_cast<int>(kExitRuntime);
+        }
         if (done == 0) {
             std::fprintf(stderr, "htxsim: stopped by signal %d before the first decode step completed; no result "
                                  "written\n", stop_signal());
@@ -226,12 +298,21 @@ int cmd_run(int argc, char **argv)
             result.steps.push_back(st);
         }
         const double peak_card = memory_peak_bytes_per_s(cfg, spec) * cfg.card.chips;
+        if (replay.finish(card, done, result, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
         summarize(cfg, peak_card, result);
         if (power.finish(result.summary.simulated_time_ps, result.summary.tokens, &err) != HTX_OK) {
             rc = report(err);
             throw 0;
         }
         result.summary.weight_bytes_per_step = weight_bytes_per_step(plan, cfg.card.chips);
+        // count, mean and percentiles of each collective's latency samples (/stats/icn2/coll/...)
+        if (htx_coll_latency_summarize(stats, &err) != HTX_OK) {
+            rc = report(err);
+            throw 0;
+        }
 
         std::string path = out ? out : (cfg.sim.out[0] ? cfg.sim.out : "");
         if (path.empty()) path = std::string("results/") + cfg.name + ".h5";
@@ -251,6 +332,10 @@ int cmd_run(int argc, char **argv)
             rc = report(err);
             throw 0;
         }
+        if (replay.write_capture(&err) != HTX_OK) {  // --capture-trace: the steps this run executed
+            rc = report(err);
+            throw 0;
+        }
         if (!quiet) {
             const RunSummary &s = result.summary;
             std::printf("htxsim: %s — %s on %d x chip (%s, %d ch), batch %d, context %d, %d steps, %s weights\n",
@@ -267,6 +352,18 @@ int cmd_run(int argc, char **argv)
                             "requests: refresh, row switches)\n",
                             100.0 * cal.efficiency, static_cast<unsigned long long>(cal.requests));
             std::printf("  collectives         %10.1f%% of time\n", 100.0 * s.collective_time_share);
+            for (int k : {HTX_COLL_ALL_REDUCE, HTX_COLL_ALL_GATHER}) {
+                const htx_coll_kind kind = static_cast<htx_coll_kind>(k);
+                const htx_coll_alg alg = htx_coll_alg_for_card(&cfg.card.link, kind);
+                const std::string base =
+                    std::string("icn2.coll.") + htx_coll_kind_names[kind] + "." + htx_coll_alg_names[alg] + ".";
+                const htx_stat *n = htx_stats_find(stats, (base + "count").c_str());
+                const htx_stat *p50 = htx_stats_find(stats, (base + "p50_ps").c_str());
+                const htx_stat *p99 = htx_stats_find(stats, (base + "p99_ps").c_str());
+                if (n && p50 && p99 && n->value > 0)
+                    std::printf("  %-19s %10.2f us p50, %.2f us p99 (%s, %.0f runs)\n", htx_coll_kind_names[kind],
+                                p50->value * 1e-6, p99->value * 1e-6, htx_coll_alg_names[alg], n->value);
+            }
             const PowerSummary &p = power.summary();
             std::printf("  card power          %10.1f W average, %.1f W peak (1 ms), %.3f J/token\n", p.avg_w,
                         p.peak_1ms_w, p.energy_per_token_j);
@@ -275,9 +372,16 @@ int cmd_run(int argc, char **argv)
                 std::printf("  vs reference        top-1 %d/%d, closed loop matches %d steps, max |dlogit| %.3g\n",
                             m.top1_agree, m.steps, m.closed_loop_match, m.max_abs_logit_err);
             }
+            replay.print(stdout);
             std::printf("  result              %s\n", path.c_str());
+            if (replay.capturing()) std::printf("  trace               %s\n", replay.capture_path().c_str());
         }
-        if (stopped) {
+        if (limit_hit) {
+            char buf[HTX_ERR_MSG_MAX + 2 * HTX_ERR_FILE_MAX];
+            std::fprintf(stderr, "htxsim: error: %s; the %d completed decode steps are in %s (/meta@complete = 0)\n",
+                         htx_err_format(&limit_err, buf, sizeof buf), done, path.c_str());
+            rc = kExitRuntime;
+        } else if (stopped) {
             std::fprintf(stderr, "htxsim: stopped by signal %d after %d of %d decode steps; what completed is in "
                                  "%s (/meta@complete = 0)\n", stop_signal(), done, cfg.workload.steps, path.c_str());
             rc = 128 + stop_signal();

@@ -29,6 +29,10 @@ void usage(FILE *f)
         "        simulate decode steps of a model on a card and write an HDF5 result file\n"
         "        (default results/<run name>.h5). --set overrides any config key, e.g.\n"
         "        --set card.chips=8 --set model=llama-3.1-8b --set workload.batch=16\n"
+        "  replay CONFIG (--trace FILE | --azure CSV [--requests N]) [--capture-trace FILE] [...]\n"
+        "        replay a decode trace or Azure LLM request trace on the card (continuous batching);\n"
+        "        serving metrics (TTFT, time between tokens, queueing, tokens/s) in /serving.\n"
+        "        run also takes --trace/--azure, and --capture-trace FILE (docs/traces.md)\n"
         "  mem --spec FILE (--trace FILE | --pattern sequential|strided|random --requests N)\n"
         "      [--check] [--out FILE]\n"
         "        memory-only simulation of one DRAM channel from a trace or a generated stream\n"
@@ -71,6 +75,7 @@ int sc_main(int argc, char **argv)
         return htx::kExitOk;
     }
     if (!std::strcmp(verb, "run")) return htx::cmd_run(argc - 1, argv + 1);
+    if (!std::strcmp(verb, "replay")) return htx::cmd_replay(argc - 1, argv + 1);
     if (!std::strcmp(verb, "mem")) return htx_cmd_mem(argc - 1, argv + 1);
     if (!std::strcmp(verb, "model-info")) return htx::cmd_model_info(argc - 1, argv + 1);
     if (!std::strcmp(verb, "assess")) return htx::cmd_assess(argc - 1, argv + 1);
@@ -79,7 +84,7 @@ int sc_main(int argc, char **argv)
         htx_config_print_keys(stdout);
         return htx::kExitOk;
     }
-    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, mem, model-info, assess, sweep, config-keys; see --help)\n", verb);
+    std::fprintf(stderr, "htxsim: unknown verb '%s' (expected run, replay, mem, model-info, assess, sweep, config-keys; see --help)\n", verb);
     return htx::kExitBadInput;
 }
 

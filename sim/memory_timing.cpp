@@ -15,6 +15,22 @@ struct Completions {
     uint64_t last_ps = 0;
 };
 
+// The calibration stream as a controller request source: sequential reads,
+// offered whenever the queue has room (htx_dram_ctrl_set_source).
+struct Stream {
+    uint64_t issued = 0, requests = 0;
+    uint32_t size = 0;
+};
+
+bool next_request(void *user, htx_dram_req *r)
+{
+    auto *s = static_cast<Stream *>(user);
+    if (s->issued >= s->requests) return false;
+    *r = htx_dram_req{s->issued, s->issued * s->size, s->size, 0};
+    s->issued++;
+    return true;
+}
+
 void on_done(void *user, uint64_t, uint64_t done_ps)
 {
     auto *c = static_cast<Completions *>(user);
@@ -36,18 +52,24 @@ htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, u
     htx_dram_ctrl *ctrl = nullptr;
     htx_status st = htx_dram_ctrl_new(&spec, &cc, nullptr, "", &ctrl, err);
     if (st != HTX_OK) return st;
-    const uint32_t size = cfg.card.chip.dma_burst_bytes;
-    uint64_t now = 0, issued = 0;
-    // keep the queues full: enqueue until refused, then run to the next event
+    // keep the queues full: the controller pulls the next request whenever it
+    // has room (burst batching on: many commands per advance call)
+    Stream stream;
+    stream.requests = requests;
+    stream.size = cfg.card.chip.dma_burst_bytes;
+    htx_dram_ctrl_set_source(ctrl, next_request, &stream);
+    htx_dram_ctrl_pull(ctrl, 0);
+    const uint64_t slice_ps = 1000000;
+    const uint64_t slice_ck = static_cast<uint64_t>(static_cast<double>(slice_ps) / spec.tck_ps) + 1;
+    const uint64_t margin = slice_ck + static_cast<uint64_t>(cc.read_queue_bursts + cc.write_queue_bursts) + 2;
+    uint64_t now = 0;
     while (done.done < requests) {
-        while (issued < requests) {
-            htx_dram_req r{issued, issued * size, size, 0};
-            if (!htx_dram_ctrl_enqueue(ctrl, &r, now)) break;
-            issued++;
-        }
         const uint64_t next = htx_dram_ctrl_next_event_ps(ctrl);
         if (next == UINT64_MAX) break;
         now = next > now ? next : now;
+        // 1 us slices; the last requests event by event, so that no idle
+        // housekeeping issues after the last completion (see mem_cmd.c)
+        if (requests - stream.issued > margin) now += slice_ps;
         htx_dram_ctrl_advance(ctrl, now);
     }
     htx_dram_ctrl_finish(ctrl, done.last_ps);

@@ -12,10 +12,22 @@ int link_ports(const htx_card_cfg &card)
 {
     const int n = card.chips;
     if (n < 2) return 0;
+    int mx = card.link.mesh_x;  // 2D: columns as the interconnect builds them (0: most square)
+    if (mx <= 0)
+        for (int d = 1; d * d <= n; d++)
+            if (n % d == 0) mx = d;
+    const int my = n / mx;
     switch (card.link.topology) {
     case HTX_TOPO_FULL_MESH: return n - 1;
     case HTX_TOPO_SWITCH: return 1;
+    case HTX_TOPO_MESH2D:  // link ends per chip, rounded: 2 x edges / chips
+        return static_cast<int>(std::lround(2.0 * ((mx - 1) * my + mx * (my - 1)) / n));
+    case HTX_TOPO_TORUS2D: {
+        auto per_dim = [](int k) { return k >= 3 ? 2 : k - 1; };
+        return per_dim(mx) + per_dim(my);
+    }
     case HTX_TOPO_RING:
+    case HTX_TOPO_RING_UNI:
     default: return n == 2 ? 1 : 2;
     }
 }
@@ -43,7 +55,15 @@ htx_status PowerRun::prepare(const htx_run_cfg &cfg, double dram_background_w_pe
         c.has_pcie = i == 0;
     }
     const uint64_t bin_ps = static_cast<uint64_t>(std::llround(cfg.sim.power_bin_us * 1e6));
-    return htx_power_card_new(&spec_, cfg.card.chips, in.data(), bin_ps, &card_, err);
+    st = htx_power_card_new(&spec_, cfg.card.chips, in.data(), bin_ps, &card_, err);
+    if (st != HTX_OK) return st;
+    // bounded memory: at most sim.power_max_bins bins (pairs merge beyond it),
+    // and never more than the trace's cell guard allows for this many columns
+    const uint64_t cols = static_cast<uint64_t>(htx_power_trace_n_components(htx_power_card_trace(card_))) + 2;
+    const uint64_t cap = std::min<uint64_t>(static_cast<uint64_t>(cfg.sim.power_max_bins),
+                                            std::max<uint64_t>(2, HTX_POWER_TRACE_MAX_CELLS / cols));
+    trace_bytes_bound_ = (2 * cols + 1) * cap * sizeof(double);
+    return htx_power_card_limit_bins(card_, cap, err);
 }
 
 htx_status PowerRun::finish(uint64_t end_ps, uint64_t tokens, htx_err *err)
@@ -91,6 +111,9 @@ htx_status PowerRun::write(htx_results *r, htx_err *err) const
     }
     TRY(htx_results_array_i64(r, "/power/time_ps", time.data(), bins, "ps", "start of each power bin", err));
     TRY(htx_results_attr_i64(r, "/power", "bin_ps", static_cast<int64_t>(htx_power_trace_bin_ps(t)), err));
+    // > 0: the run was longer than sim.power_max_bins bins of sim.power_bin_us,
+    // so pairs of bins were merged this many times (bin_ps = power_bin_us x 2^merges)
+    TRY(htx_results_attr_i64(r, "/power", "bin_merges", htx_power_trace_merges(t), err));
     const double *w = htx_power_trace_watts(t);
     std::vector<double> col(bins);
     for (int c = 0; c < comps; c++) {

@@ -29,6 +29,9 @@ public:
     // chip's memory replaces the power spec's per-GiB background figure.
     htx_status prepare(const htx_run_cfg &cfg, double dram_background_w_per_chip, htx_err *err);
     htx_power_card *card() { return card_; }
+    // Upper bound of the host bytes the trace takes at its cap (accumulating
+    // and finalized arrays together), for the host-memory limit.
+    uint64_t trace_bytes_bound() const { return trace_bytes_bound_; }
     // Close the trace at `end_ps` (static and board power up to then).
     htx_status finish(uint64_t end_ps, uint64_t tokens, htx_err *err);
     const PowerSummary &summary() const { return summary_; }
@@ -40,6 +43,7 @@ private:
     htx_power_card *card_ = nullptr;
     int chips_ = 0;
     double dram_background_w_ = -1;
+    uint64_t trace_bytes_bound_ = 0;
     PowerSummary summary_;
 };
 

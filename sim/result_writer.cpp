@@ -1,5 +1,6 @@
 #include "result_writer.h"
 
+#include "replay_run.h"
 #include "version.h"
 
 #include <cstdint>
@@ -84,18 +85,25 @@ htx_status write_tokens_and_steps(htx_results *r, const htx_run_cfg &cfg, const 
                                   const FunctionalReport *fn, htx_err *err)
 {
     const int batch = cfg.workload.batch;
+    const bool replay = !res.step_n.empty();  // sequences and batch sizes vary per step
     std::vector<int64_t> step, seq, tok, start, end, lat;
     std::vector<int64_t> s_step, s_start, s_end, s_host, s_bytes, s_coll;
+    std::vector<int64_t> last(res.seq_first_token_ps);  // replay: previous token of each sequence
     uint64_t prev = 0;
+    size_t e = 0;
     for (size_t i = 0; i < res.steps.size(); i++) {
         const StepTimes &st = res.steps[i];
-        for (int b = 0; b < batch; b++) {
+        const int n = replay ? res.step_n[i] : batch;
+        for (int b = 0; b < n; b++, e++) {
+            const int q = replay ? res.entry_seq[e] : b;
+            const int64_t from = replay ? last[static_cast<size_t>(q)] : static_cast<int64_t>(prev);
             step.push_back(static_cast<int64_t>(i));
-            seq.push_back(b);
+            seq.push_back(q);
             tok.push_back(fn ? fn->chosen[i][static_cast<size_t>(b)] : -1);  // timing mode: no token ids
-            start.push_back(static_cast<int64_t>(prev));
+            start.push_back(from);
             end.push_back(static_cast<int64_t>(st.host_ps));
-            lat.push_back(static_cast<int64_t>(st.host_ps - prev));
+            lat.push_back(static_cast<int64_t>(st.host_ps) - from);
+            if (replay) last[static_cast<size_t>(q)] = static_cast<int64_t>(st.host_ps);
         }
         prev = st.host_ps;
         s_step.push_back(static_cast<int64_t>(i));
@@ -106,11 +114,11 @@ htx_status write_tokens_and_steps(htx_results *r, const htx_run_cfg &cfg, const 
         s_coll.push_back(static_cast<int64_t>(st.collective_ps));
     }
     TRY(htx_results_array_i64(r, "/tokens/step", step.data(), step.size(), "1", "decode step of the token", err));
-    TRY(htx_results_array_i64(r, "/tokens/sequence", seq.data(), seq.size(), "1", "sequence (batch slot)", err));
+    TRY(htx_results_array_i64(r, "/tokens/sequence", seq.data(), seq.size(), "1", "sequence (batch slot; in a replay the trace's request index)", err));
     TRY(htx_results_array_i64(r, "/tokens/token_id", tok.data(), tok.size(), "1",
                               "generated token id (-1 in timing-only mode)", err));
     TRY(htx_results_array_i64(r, "/tokens/start_ps", start.data(), start.size(), "ps",
-                              "when the previous token of the sequence reached the host (0 for the first)", err));
+                              "when the previous token of the sequence reached the host (0 for the first; in a replay its first token)", err));
     TRY(htx_results_array_i64(r, "/tokens/end_ps", end.data(), end.size(), "ps",
                               "when the token reached the host", err));
     TRY(htx_results_array_i64(r, "/tokens/latency_ps", lat.data(), lat.size(), "ps", "end_ps - start_ps", err));
@@ -131,8 +139,12 @@ htx_status write_tokens_and_steps(htx_results *r, const htx_run_cfg &cfg, const 
 htx_status write_plan(htx_results *r, const htx_run_cfg &cfg, const htx_plan *plan, htx_err *err)
 {
     const int chips = htx_plan_chips(plan), channels = cfg.card.memory.channels;
-    std::vector<int64_t> weights, kv, cap, qh, kvh, ffn, experts, chan;
+    std::vector<int64_t> weights, kv, cap, qh, kvh, ffn, experts, chan, stage, l0, l1;
     for (int c = 0; c < chips; c++) {
+        const htx_plan_stage_info si = htx_plan_chip_stage(plan, c);
+        stage.push_back(si.stage);
+        l0.push_back(si.layer_begin);
+        l1.push_back(si.layer_end);
         int q = 0, k = 0, f = 0, e = 0;
         htx_plan_chip_share(plan, c, &q, &k, &f, &e);
         weights.push_back(static_cast<int64_t>(htx_plan_weight_bytes(plan, c)));
@@ -162,6 +174,12 @@ htx_status write_plan(htx_results *r, const htx_run_cfg &cfg, const htx_plan *pl
                               "bytes placed per chip and channel, row-major [chip][channel]", err));
     TRY(htx_results_attr_i64(r, "/plan/channel_bytes", "chips", chips, err));
     TRY(htx_results_attr_i64(r, "/plan/channel_bytes", "channels", channels, err));
+    TRY(htx_results_array_i64(r, "/plan/stage", stage.data(), stage.size(), "1",
+                              "pipeline stage of each chip (card.parallelism.pipeline_stages; 0 = first)", err));
+    TRY(htx_results_array_i64(r, "/plan/layer_begin", l0.data(), l0.size(), "layer",
+                              "first layer held by each chip (its pipeline stage's range)", err));
+    TRY(htx_results_array_i64(r, "/plan/layer_end", l1.data(), l1.size(), "layer",
+                              "one past the last layer held by each chip", err));
     return HTX_OK;
 }
 
@@ -237,6 +255,7 @@ htx_status write_run_results(const std::string &path, const htx_run_cfg &cfg, co
         (st = write_summary(r, result.summary, static_cast<int>(result.steps.size()), err)) != HTX_OK ||
         (st = write_tokens_and_steps(r, cfg, result, functional, err)) != HTX_OK ||
         (functional && (st = write_functional(r, *functional, err)) != HTX_OK) ||
+        (result.serving && (st = write_serving(r, *result.serving, err)) != HTX_OK) ||
         (power && (st = power->write(r, err)) != HTX_OK) ||
         (calibration && (st = write_calibration(r, *calibration, err)) != HTX_OK) ||
         (st = write_plan(r, cfg, plan, err)) != HTX_OK ||

@@ -31,6 +31,10 @@ void summarize(const htx_run_cfg &cfg, double mem_peak_bytes_per_s_card, RunResu
     }
     s.simulated_time_ps = r.steps.back().host_ps;
     s.tokens = static_cast<uint64_t>(cfg.workload.batch) * r.steps.size();
+    if (!r.step_n.empty()) {  // a replay: the steps' own batch sizes
+        s.tokens = 0;
+        for (int32_t n : r.step_n) s.tokens += static_cast<uint64_t>(n);
+    }
     const double seconds = static_cast<double>(s.simulated_time_ps) * 1e-12;
     s.tokens_per_s = seconds > 0 ? static_cast<double>(s.tokens) / seconds : 0.0;
     s.ms_per_token_mean = latency_sum / static_cast<double>(ms.size());

@@ -28,10 +28,17 @@ struct RunSummary {
     uint64_t weight_bytes_per_step = 0;
 };
 
+struct ServingReport;  // replay_run.h
+
 struct RunResult {
     std::vector<StepTimes> steps;
     std::vector<uint64_t> collective_ps_per_chip;
     RunSummary summary;
+    // Replays (empty for a fixed run: workload.batch sequences 0..batch-1 every step):
+    std::vector<int32_t> step_n;             // sequences decoded in each step
+    std::vector<int32_t> entry_seq;          // their ids (request index), step after step
+    std::vector<int64_t> seq_first_token_ps; // per sequence: its first token existed (ps)
+    const ServingReport *serving = nullptr;  // /serving metrics (owned by the Replay)
 };
 
 // Percentile (nearest-rank) of a sample; p in [0, 100].

@@ -107,6 +107,19 @@ htx_status htx_coll_run(htx_icn2 *net, const htx_coll_schedule *s, uint64_t star
 htx_status htx_coll_record_latency(htx_stats *stats, const htx_coll_schedule *s, uint64_t start_ps,
                                    const uint64_t *chip_done_ps, uint64_t *latency_ps, htx_err *err);
 
+/* The card's algorithm for `kind` from card.link.collective_algorithm:
+ * auto -> ring on ring / ring_uni, two_shot on full_mesh / switch, rhd on
+ * mesh2d / torus2d (the all-reduce algorithms); other kinds take the nearest
+ * algorithm they support: all_gather and reduce_scatter rhd -> ring,
+ * two_shot -> direct; all_to_all and p2p always direct. */
+htx_coll_alg htx_coll_alg_for_card(const htx_link_cfg *link, htx_coll_kind kind);
+
+/* Latency summary of every vector statistic icn2.coll.<kind>.<alg>.latency_ps
+ * in `stats`: declares (or updates) the values icn2.coll.<kind>.<alg>.count
+ * [1] and .mean_ps, .p50_ps, .p90_ps, .p99_ps, .max_ps [ps] (nearest-rank
+ * percentiles).  Call once at the end of a run, before writing results. */
+htx_status htx_coll_latency_summarize(htx_stats *stats, htx_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,10 +75,12 @@ typedef struct {
     double credit_latency_ns;    /* credit return delay after a buffer slot frees          */
 } htx_icn2_cfg;
 
-/* Fill `out` from the card's first-order link config with the packet-level
- * defaults (packet 256 B, header 16 B, 32 packets of buffer, credit latency =
- * hop latency; see docs/interconnect.md for their sources).  The first-order
- * topologies map ring -> ring_bi, full_mesh -> full_mesh, switch -> switch. */
+/* Fill `out` from the card's link config (card.link.*): topology (ring ->
+ * ring_bi), mesh_x, rates, hop latency and the packet keys; a negative
+ * credit_latency_ns means the hop latency.  A link config whose packet_bytes
+ * is 0 (built by hand, not loaded) gets the keys' defaults: packet 256 B,
+ * header 16 B, 32 packets of buffer, credit latency = hop latency (sources in
+ * docs/interconnect.md). */
 void htx_icn2_cfg_from_link(const htx_link_cfg *link, int chips, htx_icn2_cfg *out);
 
 typedef struct htx_icn2 htx_icn2;

@@ -41,18 +41,39 @@ double htx_icn_link_bytes_per_ps(const htx_icn *n);
 int htx_icn_hops(const htx_icn *n, int src, int dst);
 uint64_t htx_icn_hop_latency_ps(const htx_icn *n);
 
-/* ---- host link ---- */
+/* ---- host link ----
+ * PCIe link of generation `gen` (3..6) and `lanes` lanes, one busy-until per
+ * direction.  A transfer of B bytes is split into ceil(B / Max_Payload_Size)
+ * TLPs, each with a 16 B header (4 DW memory request, 64-bit address); per
+ * generation:
+ *   gen3-5  128b/130b line code; per TLP the 4 B STP token (with the sequence
+ *           number) and the 4 B LCRC; Ack + UpdateFC DLLPs (8 B each, one pair
+ *           per 4 TLPs: estimate) occupy the opposite direction.
+ *   gen6    Flit Mode: 256 B flits carry 236 B of TLP bytes (DLP, CRC and FEC
+ *           are the rest; Ack/credits ride in the DLP), no per-TLP framing.
+ * Sources: PCI Express Base Specification 3.0 sec. 4.2.2, 3.6; 5.0 sec. 2.2.4.1,
+ * 7.5.3.4; 6.0 sec. 4.2.3 (details in pcie.c and docs/interconnect.md).
+ * Arrival = start + wire bytes / line rate + one-way latency. */
 typedef struct htx_pcie htx_pcie;
 
-/* PCIe link of generation `gen` (3..6) and `lanes` lanes.  Payload efficiency
- * includes line encoding (128b/130b for gen3-5, 242B/256B FLIT for gen6) and
- * TLP overhead (24 B of header, sequence, LCRC and framing per 256 B max
- * payload: PCI Express Base Specification 5.0, sec. 2 and 4). */
+typedef struct {
+    uint64_t payload_bytes; /* payload carried in this direction                  */
+    uint64_t wire_bytes;    /* + TLP headers, framing, flit overhead, DLLPs        */
+    uint64_t busy_ps;       /* transmitting                                         */
+    uint64_t tlps;
+} htx_pcie_dir_stats;
+
 htx_status htx_pcie_new(const htx_host_cfg *cfg, htx_stats *stats, htx_pcie **out, htx_err *err);
 void htx_pcie_free(htx_pcie *p);
-/* Transfer `bytes` host<->card in direction `to_card` at now_ps; returns arrival time. */
+/* Transfer `bytes` host<->card in direction `to_card` at now_ps; returns the
+ * arrival time of the last byte (0 bytes: now + latency). */
 uint64_t htx_pcie_transfer(htx_pcie *p, uint64_t bytes, int to_card, uint64_t now_ps);
+/* Payload rate of one direction with full TLPs, bytes/ps. */
 double htx_pcie_payload_bytes_per_ps(const htx_pcie *p);
+/* TLPs and bytes on the wire (payload + per-TLP overhead, flit overhead) of a transfer. */
+uint64_t htx_pcie_tlps(const htx_pcie *p, uint64_t bytes);
+uint64_t htx_pcie_wire_bytes(const htx_pcie *p, uint64_t bytes);
+void htx_pcie_dir_stats_get(const htx_pcie *p, int to_card, htx_pcie_dir_stats *out);
 
 #ifdef __cplusplus
 }

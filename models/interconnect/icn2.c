@@ -13,13 +13,28 @@ void htx_icn2_cfg_from_link(const htx_link_cfg *link, int chips, htx_icn2_cfg *o
 {
     memset(out, 0, sizeof *out);
     out->chips = chips;
-    out->topology = link->topology == HTX_TOPO_FULL_MESH ? HTX_ICN2_FULL_MESH
-                    : link->topology == HTX_TOPO_SWITCH  ? HTX_ICN2_SWITCH
-                                                         : HTX_ICN2_RING_BI;
+    switch (link->topology) {
+    case HTX_TOPO_FULL_MESH: out->topology = HTX_ICN2_FULL_MESH; break;
+    case HTX_TOPO_SWITCH: out->topology = HTX_ICN2_SWITCH; break;
+    case HTX_TOPO_RING_UNI: out->topology = HTX_ICN2_RING_UNI; break;
+    case HTX_TOPO_MESH2D: out->topology = HTX_ICN2_MESH2D; break;
+    case HTX_TOPO_TORUS2D: out->topology = HTX_ICN2_TORUS2D; break;
+    case HTX_TOPO_RING:
+    default: out->topology = HTX_ICN2_RING_BI; break;
+    }
+    out->mesh_x = link->mesh_x;
     out->lanes = link->lanes;
     out->lane_gbps = link->lane_gbps;
     out->encoding_efficiency = link->encoding_efficiency;
     out->hop_latency_ns = link->hop_latency_ns;
+    if (link->packet_bytes > 0) { /* a loaded card config: its packet keys (config_keys.c) */
+        out->packet_bytes = link->packet_bytes;
+        out->header_bytes = link->header_bytes;
+        out->buffer_packets = link->buffer_packets;
+        out->credit_latency_ns = link->credit_latency_ns < 0 ? link->hop_latency_ns : link->credit_latency_ns;
+        return;
+    }
+    /* a link config without packet fields: the defaults of the card.link keys */
     /* 256 B: the PCIe Max_Payload_Size most root complexes and switches run
      * (PCI Express Base Spec 5.0, sec. 7.5.3.4 allows 128..4096 B). */
     out->packet_bytes = 256;

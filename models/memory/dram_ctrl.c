@@ -41,6 +41,7 @@ void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *c)
     strcpy(c->address_map, "RoBaCoBgCh");
     c->channels = 1;
     c->power_bin_ps = 1e6;
+    c->burst_batching = 1;
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -169,9 +170,9 @@ void htx_dram_ctrl_free(htx_dram_ctrl *c)
 
 /* ---- public API ---------------------------------------------------------- */
 
-bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_ps)
+/* Queue req's bursts arriving at now_ps if they all fit; no scheduling. */
+static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_ps, int32_t *ri_out)
 {
-    htx_dram_issue_until(c, now_ps, 1);
     int dir = req->is_write ? 1 : 0;
     uint64_t bb = c->s.burst_bytes;
     uint32_t size = req->size_bytes ? req->size_bytes : 1;
@@ -190,12 +191,6 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
     rq->is_write = dir;
     htx_dram_account_occupancy(c, now_ps);
     uint64_t arrive_ck = htx_dram_spec_ps_to_ck(&c->s, now_ps + c->fe_ps);
-    /* The cached pick stays exact if only this request's banks change: same
-     * mode, the rank already had demand (refresh deadline unchanged), all-bank
-     * refresh (per-bank deadlines depend on which banks have demand), and the
-     * rank is not powered down. */
-    int keep_cache = c->cache_ok && c->cfg.refresh_mode == HTX_REFRESH_ALL_BANK && c->s.ranks == 1 &&
-                     c->r[0].queued > 0 && c->r[0].pstate == PS_NORMAL;
     for (uint64_t i = 0; i < n; i++) {
         htx_dram_addr a;
         htx_dram_map_decode(&c->map, (first + i) * bb, &a);
@@ -206,6 +201,7 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
         int flat = a.rank * c->nb + a.bank_group * c->s.banks_per_group + a.bank;
         at->arrive_ck = arrive_ck;
         at->row = a.row;
+        at->col = a.col;
         at->req = ri;
         at->bank = flat;
         at->next = NIL;
@@ -218,8 +214,28 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
         l->n++;
         c->r[a.rank].queued++;
         c->r[a.rank].b[flat % c->nb].cv = 0;
+        if (flat < 64)
+            c->touched[dir] |= 1ull << flat;
     }
     c->nq[dir] += (int)n;
+    *ri_out = ri;
+    return true;
+}
+
+bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_ps)
+{
+    htx_dram_issue_until(c, now_ps, 1);
+    int dir = req->is_write ? 1 : 0;
+    /* The cached pick stays exact if only this request's banks change: same
+     * mode, the rank already had demand (refresh deadline unchanged), all-bank
+     * refresh (per-bank deadlines depend on which banks have demand), the rank
+     * is not powered down, and open pages (adaptive auto-precharge depends on
+     * both queues of a bank, closed pages gain nothing). */
+    int keep_cache = c->cache_ok && c->cfg.refresh_mode == HTX_REFRESH_ALL_BANK && c->s.ranks == 1 &&
+                     c->r[0].queued > 0 && c->r[0].pstate == PS_NORMAL && c->cfg.page_policy == HTX_PAGE_OPEN;
+    int32_t ri;
+    if (!add_bursts(c, req, now_ps, &ri))
+        return false;
     if (keep_cache && htx_dram_sched_write_mode(c) == c->write_mode) {
         if (dir == c->write_mode) {
             uint64_t set_first;
@@ -246,6 +262,46 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
         c->cache_ok = 0;
     }
     return true;
+}
+
+/* ---- request source ------------------------------------------------------ */
+
+void htx_dram_ctrl_set_source(htx_dram_ctrl *c, htx_dram_source_fn fn, void *user)
+{
+    c->src = fn;
+    c->src_user = user;
+    c->held_valid = 0;
+}
+
+bool htx_dram_ctrl_source_blocked(const htx_dram_ctrl *c) { return c->src && c->held_valid; }
+
+/* Equivalent to a driver calling htx_dram_ctrl_enqueue(next request, t_ps)
+ * until one is refused: each such call first runs pick() (issue_until), which
+ * updates the read/write mode from the queue counts before the bursts are
+ * added; the rest of pick() has no lasting effect here. */
+void htx_dram_admit(htx_dram_ctrl *c, uint64_t t_ps)
+{
+    for (;;) {
+        if (!c->held_valid) {
+            if (!c->src(c->src_user, &c->held))
+                return;
+            c->held_valid = 1;
+        }
+        c->write_mode = htx_dram_sched_write_mode(c);
+        int32_t ri;
+        if (!add_bursts(c, &c->held, t_ps, &ri))
+            return;
+        c->held_valid = 0;
+        c->cache_ok = 0;
+    }
+}
+
+void htx_dram_ctrl_pull(htx_dram_ctrl *c, uint64_t now_ps)
+{
+    if (!c->src)
+        return;
+    htx_dram_issue_until(c, now_ps, 1);
+    htx_dram_admit(c, now_ps);
 }
 
 uint64_t htx_dram_ctrl_next_event_ps(htx_dram_ctrl *c)

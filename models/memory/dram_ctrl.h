@@ -66,6 +66,9 @@ typedef struct {
                                     here: the front end routes requests to channels)   */
     int check;                   /* run the protocol checker on every command          */
     double power_bin_ps;         /* width of the energy time bins                      */
+    int burst_batching;          /* 1: issue runs of row-hit column commands without
+                                    rescheduling between them (dram_batch.c); exact:
+                                    the same commands, cycles and statistics as 0     */
     htx_dram_done_fn on_done;
     void *user;
 } htx_dram_ctrl_cfg;
@@ -73,7 +76,7 @@ typedef struct {
 /* Defaults: 64-burst read and write queues, watermarks 48/16, age cap 1 us,
  * open page, all-bank refresh, spec postpone/pull-in limits, no power-down,
  * no latencies, map "RoBaCoBgCh" without hashing, 1 channel, checker off,
- * 1 us power bins. */
+ * 1 us power bins, burst batching on. */
 void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *cfg);
 
 typedef struct {
@@ -96,6 +99,22 @@ void htx_dram_ctrl_free(htx_dram_ctrl *c);
  * false when the queue lacks room for all its bursts: retry after the next
  * completion. */
 bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_ps);
+/* Request source (optional): a closed-loop front end that offers its next
+ * request whenever the queues may have room.  When set, the controller asks
+ * `fn` for requests right after every command it issues (arrival = that
+ * command's time) and at htx_dram_ctrl_pull(now), admitting them in order
+ * while they fit; a request that does not fit is held and offered first next
+ * time.  This is exactly a driver that calls htx_dram_ctrl_enqueue with its
+ * next request after every event (as `htxsim mem` did), but lets advance()
+ * run many commands per call.  fn returns false when it has nothing now.
+ * fn may not call back into the controller. */
+typedef bool (*htx_dram_source_fn)(void *user, htx_dram_req *req);
+void htx_dram_ctrl_set_source(htx_dram_ctrl *c, htx_dram_source_fn fn, void *user);
+/* Admit source requests at now_ps (e.g. at the start of a run). */
+void htx_dram_ctrl_pull(htx_dram_ctrl *c, uint64_t now_ps);
+/* true while the source holds a request the queues could not take yet. */
+bool htx_dram_ctrl_source_blocked(const htx_dram_ctrl *c);
+
 /* Earliest time at which advance() has something to do; UINT64_MAX when no
  * request is queued or in flight. */
 uint64_t htx_dram_ctrl_next_event_ps(htx_dram_ctrl *c);
@@ -118,6 +137,9 @@ typedef struct {
     uint64_t last_data_ps;              /* end of the last data transfer      */
     uint64_t data_busy_ps;              /* time the data bus carried bursts   */
     double queue_occupancy_sum;         /* bursts * ps, for the time average  */
+    uint64_t batched_cmds;              /* column commands issued inside batched runs
+                                           (host-speed figure, not a DRAM statistic) */
+    uint64_t batch_runs;                /* runs of >= 1 batched command              */
 } htx_dram_ctrl_counters;
 
 const htx_dram_ctrl_counters *htx_dram_ctrl_get_counters(const htx_dram_ctrl *c);
@@ -131,8 +153,10 @@ const char *htx_dram_ctrl_check_last(const htx_dram_ctrl *c);
 int htx_dram_ctrl_queued(const htx_dram_ctrl *c); /* bursts queued (read + write) */
 
 /* Observe every issued command (tests, traces). Called before the command's
- * effects; NULL to remove. */
-typedef void (*htx_dram_cmd_fn)(void *user, int cmd, int rank, int bank, uint32_t row, uint64_t t_ck);
+ * effects; NULL to remove.  bank is flat within the rank (group * banks_per_group
+ * + bank); col is the column burst index for column commands, 0 otherwise. */
+typedef void (*htx_dram_cmd_fn)(void *user, int cmd, int rank, int bank, uint32_t row, uint32_t col,
+                                uint64_t t_ck);
 void htx_dram_ctrl_set_cmd_observer(htx_dram_ctrl *c, htx_dram_cmd_fn fn, void *user);
 
 #ifdef __cplusplus

@@ -5,6 +5,8 @@
  *                      policy, refresh (all-bank / per-bank, postpone / pull-in),
  *                      power-down and self-refresh decisions
  *   dram_issue.c       issuing a command: timing state, banks, energy, completions
+ *   dram_batch.c       burst batching: runs of row-hit column commands issued
+ *                      without rescheduling between them (exact)
  *   dram_ctrl_stats.c  latency histogram and the statistics registry
  */
 #ifndef HTX_DRAM_CTRL_INTERNAL_H
@@ -22,6 +24,7 @@ enum { PS_NORMAL = 0, PS_PD, PS_SR };
 typedef struct {
     uint64_t arrive_ck;
     uint32_t row;
+    uint32_t col; /* column burst index (observer only) */
     int32_t req;
     int32_t next;
     int32_t bank; /* flat: rank * banks + bank */
@@ -123,6 +126,12 @@ struct htx_dram_ctrl {
     uint64_t lat_n;
     htx_dram_cmd_fn obs;
     void *obs_user;
+    /* request source (htx_dram_ctrl_set_source) */
+    htx_dram_source_fn src;
+    void *src_user;
+    htx_dram_req held;
+    int held_valid;
+    uint64_t touched[2]; /* [dir] flat banks (< 64) that received bursts since cleared */
     /* statistics */
     htx_stats *stats;
     char prefix[128];
@@ -133,7 +142,11 @@ static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 /* same rounding as htx_dram_spec_ck_to_ps, inlined for the hot path */
 static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return (uint64_t)((double)ck * c->s.tck_ps + 0.5); }
 
+/* dram_ctrl.c */
+/* Admit source requests at t_ps (after a command issued then). */
+void htx_dram_admit(htx_dram_ctrl *c, uint64_t t_ps);
 /* dram_sched.c */
+void htx_dram_sched_bank_local(htx_dram_ctrl *c, int flat, int dir);
 void htx_dram_sched_pick(htx_dram_ctrl *c, cand_t *best);
 int htx_dram_sched_write_mode(const htx_dram_ctrl *c);
 uint64_t htx_dram_sched_refresh_need(const htx_dram_ctrl *c, int r, uint64_t *set_first);
@@ -145,6 +158,13 @@ int32_t htx_dram_req_alloc(htx_dram_ctrl *c);
 void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps);
 void htx_dram_account_occupancy(htx_dram_ctrl *c, uint64_t t_ps);
 void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict);
+void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x);
+/* dram_batch.c: issue `first` (a column command pick() returned) and the run of
+ * column commands that follows it, up to now_ps; returns commands issued (0:
+ * not applicable, nothing issued).  *last_t: cycle of the last one;
+ * *admitted: whether source requests were already admitted after it. */
+uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_ps, int strict, uint64_t *last_t,
+                            int *admitted);
 /* dram_ctrl_stats.c */
 int htx_dram_lat_bucket(uint64_t v);
 

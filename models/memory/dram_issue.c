@@ -112,7 +112,7 @@ static void close_bank(rank_t *k, bank_t *b)
     }
 }
 
-static void issue(htx_dram_ctrl *c, const cand_t *x)
+void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x)
 {
     const uint64_t *T = c->T;
     uint64_t t = x->t;
@@ -125,7 +125,8 @@ static void issue(htx_dram_ctrl *c, const cand_t *x)
     int col_bus = c->s.dual_command_bus ? 1 : 0;
 
     if (c->obs)
-        c->obs(c->obs_user, x->cmd, x->rank, x->bank, row, t);
+        c->obs(c->obs_user, x->cmd, x->rank, x->bank, row,
+               x->atom != NIL && htx_dram_cmd_is_column((htx_dram_cmd)x->cmd) ? c->atoms[x->atom].col : 0, t);
     if (c->chk)
         c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)x->cmd, x->rank, x->bank, row, t);
     /* background energy changes rate only when the power state or the set of
@@ -281,18 +282,42 @@ static void issue(htx_dram_ctrl *c, const cand_t *x)
     c->cache_ok = 0;
 }
 
-/* Issue every command whose cycle starts at or before (strict: before) now_ps. */
+/* Issue every command whose cycle starts at or before (strict: before) now_ps.
+ * With a request source, admit its requests after the last command of each
+ * cycle (a dual command bus may issue two in one cycle): a driver calling
+ * enqueue after every event sees all commands up to that time first. */
 void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict)
 {
     cand_t x;
+    int pend = 0;
+    uint64_t pend_t = 0;
     for (;;) {
         htx_dram_sched_pick(c, &x);
+        if (pend && (!x.valid || x.t != pend_t)) {
+            pend = 0;
+            htx_dram_admit(c, ck2ps(c, pend_t));
+            continue;
+        }
         if (!x.valid)
             break;
         uint64_t tp = ck2ps(c, x.t);
         if (strict ? tp >= now_ps : tp > now_ps)
             break;
-        issue(c, &x);
+        if (c->cfg.burst_batching && (x.cmd == HTX_CMD_RD || x.cmd == HTX_CMD_WR)) {
+            uint64_t last_t;
+            int admitted;
+            if (htx_dram_batch_run(c, &x, now_ps, strict, &last_t, &admitted)) {
+                if (c->src && !admitted) {
+                    pend = 1;
+                    pend_t = last_t;
+                }
+                continue;
+            }
+        }
+        htx_dram_issue_cmd(c, &x);
+        if (c->src) {
+            pend = 1;
+            pend_t = x.t;
+        }
     }
 }
-

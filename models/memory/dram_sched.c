@@ -174,6 +174,11 @@ static void bank_local(htx_dram_ctrl *c, int flat, int dir, bank_t *b)
     b->carrive = h->arrive_ck;
 }
 
+void htx_dram_sched_bank_local(htx_dram_ctrl *c, int flat, int dir)
+{
+    bank_local(c, flat, dir, &c->r[flat / c->nb].b[flat % c->nb]);
+}
+
 /* Shared lower bounds of one rank's demand commands, per bank group: the
  * bank-group, rank (tRRD_S, tFAW), channel (tCCD_S, tRTW, tWTR_S) and
  * command-bus constraints, computed once per pick. */
@@ -305,6 +310,19 @@ void htx_dram_sched_bank_offer(htx_dram_ctrl *c, int r, int bi, int dir, uint64_
 {
     floors_t fl;
     floors_compute(c, &c->r[r], dir, &fl);
-    bank_candidate(c, r, bi, dir, need, set_first, &fl, best);
+    cand_t x;
+    x.valid = 0;
+    bank_candidate(c, r, bi, dir, need, set_first, &fl, &x);
+    if (!x.valid)
+        return;
+    /* pick() offers banks in order and refresh candidates (atom NIL) last, and
+     * a tie keeps the first offer: a late offer must win the ties it would have
+     * won there, or the schedule would depend on how requests were enqueued */
+    int tie = best->valid && x.t == best->t &&
+              htx_dram_cmd_is_column((htx_dram_cmd)x.cmd) == htx_dram_cmd_is_column((htx_dram_cmd)best->cmd) &&
+              x.arrive == best->arrive;
+    if (better(&x, best) ||
+        (tie && (best->atom == NIL || x.rank < best->rank || (x.rank == best->rank && x.bank < best->bank))))
+        *best = x;
 }
 

@@ -31,6 +31,7 @@ typedef struct {
     htx_refresh_mode refresh;
     int queue;
     double pd_idle_ns;
+    int no_batching;
 } opts_t;
 
 /* One request as read from a trace or made by the generator. */
@@ -53,6 +54,7 @@ typedef struct {
     size_t cap;
     uint64_t completed;
     uint64_t last_done_ps;
+    int single; /* one part per request: no per-request counts */
 } track_t;
 
 static void usage(FILE *f)
@@ -77,6 +79,7 @@ static void usage(FILE *f)
             "  --queue N            read and write queue depth in bursts (default 64)\n"
             "  --powerdown-ns T     enter power-down after T ns idle (default off)\n"
             "  --check              run the protocol checker; print the violation count\n"
+            "  --no-burst-batching  schedule every column command separately (same results, slower)\n"
             "  --out FILE           write the statistics to an HDF5 result file\n");
 }
 
@@ -132,6 +135,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
             o->map = v;
         } else if (!strcmp(a, "--check")) {
             o->check = 1;
+        } else if (!strcmp(a, "--no-burst-batching")) {
+            o->no_batching = 1;
         } else if (!strcmp(a, "--xor-hash")) {
             o->xor_hash = 1;
         } else if (!strcmp(a, "--pattern")) {
@@ -260,6 +265,27 @@ static void gen_request(const opts_t *o, uint64_t cap_bytes, uint64_t i, mreq_t 
                   (double)(mix64(~(o->seed + i)) % 1000000) < o->write_fraction * 1000000.0;
 }
 
+/* Generated requests as a controller source (one channel: one part each). */
+typedef struct {
+    const opts_t *o;
+    uint64_t cap_bytes, issued;
+    track_t *tk;
+} gen_src_t;
+
+static bool gen_source(void *user, htx_dram_req *req)
+{
+    gen_src_t *g = user;
+    if (g->issued >= g->o->requests)
+        return false;
+    mreq_t m;
+    gen_request(g->o, g->cap_bytes, g->issued, &m);
+    req->id = g->issued++;
+    req->addr = m.addr;
+    req->size_bytes = m.size;
+    req->is_write = m.is_write;
+    return true;
+}
+
 /* Next trace line: 1 request, 0 end of file, -1 error (message printed). */
 static int trace_next(trace_t *tr, mreq_t *r)
 {
@@ -316,7 +342,7 @@ static int trace_next(trace_t *tr, mreq_t *r)
 static void on_done(void *user, uint64_t id, uint64_t t_ps)
 {
     track_t *tk = user;
-    if (--tk->remaining[id] == 0)
+    if (tk->single || --tk->remaining[id] == 0)
         tk->completed++;
     if (t_ps > tk->last_done_ps)
         tk->last_done_ps = t_ps;
@@ -436,6 +462,7 @@ int htx_cmd_mem(int argc, char **argv)
         cfg.write_low_watermark = o.queue / 4 < cfg.write_high_watermark ? o.queue / 4 : 0;
         cfg.powerdown_idle_ps = (uint64_t)(o.pd_idle_ns * 1000.0);
         cfg.check = o.check;
+        cfg.burst_batching = !o.no_batching;
         cfg.on_done = on_done;
         cfg.user = &tk;
         char prefix[64];
@@ -450,11 +477,41 @@ int htx_cmd_mem(int argc, char **argv)
     uint64_t cap_bytes = spec.channel_capacity_bytes * (uint64_t)o.channels;
     uint64_t bb = spec.burst_bytes;
     uint64_t now = 0, issued = 0;
-    int exhausted = 0;
+    int exhausted = o.pattern && o.channels == 1; /* generated, one channel: the source below */
     mreq_t next;
     int have_next = 0;
     double t0 = now_s();
-    for (;;) {
+    if (exhausted) {
+        /* The controller pulls the generated requests itself whenever its queue
+         * has room (the same admissions as the loop below, which offers the next
+         * request after every event), so advance() can cover many commands. */
+        gen_src_t gs = {&o, cap_bytes, 0, &tk};
+        const uint64_t slice_ps = 1000000, slice_ck = (uint64_t)((double)slice_ps / spec.tck_ps) + 1;
+        tk.single = 1;
+        htx_dram_ctrl_set_source(ch[0], gen_source, &gs);
+        htx_dram_ctrl_pull(ch[0], 0);
+        for (;;) {
+            uint64_t t = htx_dram_ctrl_next_event_ps(ch[0]);
+            if (t == UINT64_MAX)
+                break;
+            now = t > now ? t : now;
+            /* 1 us slices bound the completion queue.  The source must not run
+             * dry inside a slice (then idle housekeeping would issue after the
+             * last completion, which the event-by-event loop below never
+             * simulates): a slice admits at most one request per command
+             * (>= 1 cycle apart) plus the queues' capacity, so the last ones go
+             * event by event. */
+            if (o.requests - gs.issued > slice_ck + 2 * (uint64_t)o.queue + 2)
+                now += slice_ps;
+            htx_dram_ctrl_advance(ch[0], now);
+        }
+        if (htx_dram_ctrl_source_blocked(ch[0]) || gs.issued < o.requests) {
+            fprintf(stderr, "htxsim mem: internal error: a request that never fits the queue (%d bursts)\n", o.queue);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+    }
+    for (; !(o.pattern && o.channels == 1);) {
         /* retry parts a full queue rejected (in order, per channel) */
         if (n_pending) {
             size_t keep = 0;
@@ -664,6 +721,16 @@ int htx_cmd_mem(int argc, char **argv)
            energy_pj * 1e-6, part_pj[HTX_EN_ACT] * 1e-6, part_pj[HTX_EN_RD] * 1e-6, part_pj[HTX_EN_WR] * 1e-6,
            part_pj[HTX_EN_REF] * 1e-6, part_pj[HTX_EN_BACKGROUND] * 1e-6, part_pj[HTX_EN_IO] * 1e-6,
            secs > 0 ? energy_pj * 1e-12 / secs : 0, bytes ? energy_pj / (8.0 * (double)bytes) : 0);
+    uint64_t bcmd = 0, bruns = 0, cols = 0;
+    for (int c = 0; c < o.channels; c++) {
+        const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(ch[c]);
+        bcmd += k->batched_cmds;
+        bruns += k->batch_runs;
+        cols += k->read_bursts + k->write_bursts;
+    }
+    printf("burst batching  %s: %.1f %% of column commands in %" PRIu64 " runs (%.1f per run)\n",
+           o.no_batching ? "off" : "on", cols ? 100.0 * (double)bcmd / (double)cols : 0, bruns,
+           bruns ? (double)bcmd / (double)bruns : 0);
     if (o.check)
         printf("protocol check  %" PRIu64 " violations\n", viol);
     printf("host            %.3f s, %.3f M requests per host second\n", host_s,

@@ -51,6 +51,10 @@ htx_status htx_power_card_set_dram_state(htx_power_card *c, int chip, htx_dram_s
  * trace with the spec's vrm_efficiency and board power (mgmt + fans). */
 htx_status htx_power_card_finalize(htx_power_card *c, uint64_t end_ps, htx_err *err);
 
+/* Cap the trace at max_bins bins (htx_power_trace_limit_bins: pairs of bins
+ * merge beyond it; 0 = no cap).  Call before adding events. */
+htx_status htx_power_card_limit_bins(htx_power_card *c, uint64_t max_bins, htx_err *err);
+
 /* The card's trace (readers of htx_power_trace.h; finalized after
  * htx_power_card_finalize). */
 const htx_power_trace *htx_power_card_trace(const htx_power_card *c);

@@ -14,6 +14,15 @@
  *
  * Bin b covers [b·bin_ps, (b+1)·bin_ps); the last bin ends at the end time
  * and may be shorter: its watts are its energy over its own duration.
+ *
+ * Bounded memory: with a cap on bins (htx_power_trace_limit_bins), a trace
+ * that would need more bins halves its resolution instead — bin b takes the
+ * energy of bins 2b and 2b+1 and bin_ps doubles — as often as needed, so a
+ * run of any simulated length keeps at most max_bins bins of energy
+ * (memory: max_bins × components × 8 bytes, twice that while finalizing).
+ * Energy is additive, so totals are unchanged (to the rounding of one
+ * addition per merge); peaks over windows narrower than the final bin width
+ * are averaged away.
  */
 #ifndef HTX_POWER_TRACE_H
 #define HTX_POWER_TRACE_H
@@ -42,6 +51,12 @@ htx_status htx_power_trace_new(uint64_t bin_ps, int n_components, const char *co
                                htx_power_trace **out, htx_err *err);
 void htx_power_trace_free(htx_power_trace *t);
 
+/* Cap the number of bins at max_bins (>= 2; 0 = no cap, only the
+ * HTX_POWER_TRACE_MAX_CELLS guard): beyond it, pairs of bins merge and the
+ * bin width doubles (see above).  Errors (HTX_E_INVAL): max_bins 1, or
+ * fewer than the bins already used, or a finalized trace. */
+htx_status htx_power_trace_limit_bins(htx_power_trace *t, uint64_t max_bins, htx_err *err);
+
 /* Add `joules` (finite, >= 0) to `component`, spread uniformly over
  * [t_start_ps, t_end_ps): a bin receives joules · overlap / duration and the
  * last bin the remainder, so the pieces add up to `joules` (to rounding).
@@ -63,7 +78,10 @@ htx_status htx_power_trace_finalize(htx_power_trace *t, uint64_t end_ps, double 
                                     double board_w, htx_err *err);
 
 /* ---- readers ---- */
+/* Current bin width: the one given to _new times 2^merges. */
 uint64_t htx_power_trace_bin_ps(const htx_power_trace *t);
+/* How many times pairs of bins were merged to stay within the cap. */
+int htx_power_trace_merges(const htx_power_trace *t);
 int htx_power_trace_is_finalized(const htx_power_trace *t);
 /* The smallest end time finalize accepts now: the end of the latest interval
  * added (t + 1 for an instantaneous event at t); 0 for an empty trace. */

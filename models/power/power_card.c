@@ -166,6 +166,11 @@ htx_status htx_power_card_finalize(htx_power_card *c, uint64_t end_ps, htx_err *
     return htx_power_trace_finalize(c->trace, end_ps, c->spec.vrm_efficiency, htx_power_board_w(&c->spec), err);
 }
 
+htx_status htx_power_card_limit_bins(htx_power_card *c, uint64_t max_bins, htx_err *err)
+{
+    return htx_power_trace_limit_bins(c->trace, max_bins, err);
+}
+
 const htx_power_trace *htx_power_card_trace(const htx_power_card *c)
 {
     return c->trace;

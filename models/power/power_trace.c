@@ -9,7 +9,9 @@
 #define N_BOARD 2 /* vrm_loss, board */
 
 struct htx_power_trace {
-    uint64_t bin_ps;
+    uint64_t bin_ps;    /* current bin width: the requested one x 2^merges    */
+    uint64_t max_bins;  /* 0: no cap (only HTX_POWER_TRACE_MAX_CELLS)         */
+    int merges;         /* times pairs of bins were merged to stay in max_bins */
     int n_user;         /* components given at creation                     */
     int n_comp;         /* n_user before finalize, n_user + N_BOARD after   */
     char **names;       /* n_user + N_BOARD                                 */
@@ -132,6 +134,40 @@ void htx_power_trace_free(htx_power_trace *t)
     free(t);
 }
 
+htx_status htx_power_trace_limit_bins(htx_power_trace *t, uint64_t max_bins, htx_err *err)
+{
+    if (t->finalized)
+        return htx_err_set(err, HTX_E_INVAL, NULL, 0, NULL, "power trace is already finalized");
+    if (max_bins != 0 && (max_bins < 2 || t->n_bins > max_bins))
+        return htx_err_set(err, HTX_E_INVAL, NULL, 0, "max_bins",
+                           "expected 0 (no cap) or a cap >= 2 and >= the %zu bins already used, got %llu",
+                           t->n_bins, (unsigned long long)max_bins);
+    t->max_bins = max_bins;
+    return HTX_OK;
+}
+
+/* Halve the resolution: bin b takes the energy of bins 2b and 2b+1 (exact
+ * apart from the rounding of one addition: energy is additive). */
+static htx_status merge_pairs(htx_power_trace *t, htx_err *err)
+{
+    if (t->bin_ps > UINT64_MAX / 2)
+        return htx_err_set(err, HTX_E_LIMIT, NULL, 0, NULL, "power trace bins cannot grow beyond %llu ps",
+                           (unsigned long long)t->bin_ps);
+    const size_t n = (size_t)t->n_user, half = (t->n_bins + 1) / 2;
+    for (size_t b = 0; b < half; b++)
+        for (size_t c = 0; c < n; c++) {
+            double e = t->energy_j[2 * b * n + c];
+            if (2 * b + 1 < t->n_bins) e += t->energy_j[(2 * b + 1) * n + c];
+            t->energy_j[b * n + c] = e;
+        }
+    if (t->n_bins > half)
+        memset(t->energy_j + half * n, 0, (t->n_bins - half) * n * sizeof *t->energy_j);
+    t->n_bins = half;
+    t->bin_ps *= 2;
+    t->merges++;
+    return HTX_OK;
+}
+
 /* Make bins [0, need) addressable (new bins zero). */
 static htx_status ensure_bins(htx_power_trace *t, uint64_t need, htx_err *err)
 {
@@ -152,6 +188,17 @@ static htx_status ensure_bins(htx_power_trace *t, uint64_t need, htx_err *err)
     }
     if (need > t->n_bins) t->n_bins = (size_t)need;
     return HTX_OK;
+}
+
+/* Make the bin holding time `last_ps` addressable, merging pairs of bins
+ * first while that would take more than max_bins bins. */
+static htx_status cover(htx_power_trace *t, uint64_t last_ps, htx_err *err)
+{
+    while (t->max_bins && last_ps / t->bin_ps + 1 > t->max_bins) {
+        htx_status st = merge_pairs(t, err);
+        if (st != HTX_OK) return st;
+    }
+    return ensure_bins(t, last_ps / t->bin_ps + 1, err);
 }
 
 static htx_status check_add(const htx_power_trace *t, int component, uint64_t t0, uint64_t t1,
@@ -176,10 +223,10 @@ htx_status htx_power_trace_add_energy(htx_power_trace *t, int component, uint64_
 {
     htx_status st = check_add(t, component, t_start_ps, t_end_ps, joules, "joules", err);
     if (st != HTX_OK) return st;
+    st = cover(t, t_end_ps > t_start_ps ? t_end_ps - 1 : t_start_ps, err);
+    if (st != HTX_OK) return st;
     uint64_t first = t_start_ps / t->bin_ps;
     uint64_t last = t_end_ps > t_start_ps ? (t_end_ps - 1) / t->bin_ps : first;
-    st = ensure_bins(t, last + 1, err);
-    if (st != HTX_OK) return st;
     const size_t n = (size_t)t->n_user;
     if (first == last) {
         t->energy_j[first * n + (size_t)component] += joules;
@@ -206,9 +253,9 @@ htx_status htx_power_trace_add_power(htx_power_trace *t, int component, uint64_t
 {
     htx_status st = check_add(t, component, t_start_ps, t_end_ps, watts, "watts", err);
     if (st != HTX_OK || t_end_ps == t_start_ps) return st;
-    uint64_t first = t_start_ps / t->bin_ps, last = (t_end_ps - 1) / t->bin_ps;
-    st = ensure_bins(t, last + 1, err);
+    st = cover(t, t_end_ps - 1, err);
     if (st != HTX_OK) return st;
+    uint64_t first = t_start_ps / t->bin_ps, last = (t_end_ps - 1) / t->bin_ps;
     const size_t n = (size_t)t->n_user;
     for (uint64_t b = first; b <= last; b++) {
         uint64_t lo = b * t->bin_ps > t_start_ps ? b * t->bin_ps : t_start_ps;
@@ -241,9 +288,9 @@ htx_status htx_power_trace_finalize(htx_power_trace *t, uint64_t end_ps, double 
     if (!(isfinite(board_w) && board_w >= 0.0))
         return htx_err_set(err, HTX_E_INVAL, NULL, 0, "board_w", "expected a finite number >= 0, got %g",
                            board_w);
-    uint64_t n_bins = (end_ps - 1) / t->bin_ps + 1;
-    st = ensure_bins(t, n_bins, err);
+    st = cover(t, end_ps - 1, err);
     if (st != HTX_OK) return st;
+    uint64_t n_bins = (end_ps - 1) / t->bin_ps + 1;
 
     const size_t nu = (size_t)t->n_user, nc = nu + N_BOARD;
     double *w = malloc((size_t)n_bins * nc * sizeof *w);
@@ -283,6 +330,7 @@ htx_status htx_power_trace_finalize(htx_power_trace *t, uint64_t end_ps, double 
 }
 
 uint64_t htx_power_trace_bin_ps(const htx_power_trace *t) { return t->bin_ps; }
+int htx_power_trace_merges(const htx_power_trace *t) { return t->merges; }
 int htx_power_trace_is_finalized(const htx_power_trace *t) { return t->finalized; }
 uint64_t htx_power_trace_min_end_ps(const htx_power_trace *t) { return t->min_end_ps; }
 int htx_power_trace_n_components(const htx_power_trace *t) { return t->n_comp; }

@@ -21,9 +21,7 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
     htx_err err;
     htx_err_clear(&err);
 
-    htx_icn *icn = nullptr;
-    if (htx_icn_new(n, &cfg.card.link, stats, &icn, &err) != HTX_OK) fail(err);
-    interconnect_ = std::make_unique<Interconnect>("interconnect", n, icn);
+    interconnect_ = std::make_unique<Interconnect>("interconnect", cfg.card, stats);
 
     htx_pcie *pcie = nullptr;
     if (htx_pcie_new(&cfg.card.host, stats, &pcie, &err) != HTX_OK) fail(err);
@@ -43,9 +41,17 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
         Chip &chip = *chips_.back();
         chip.mem_socket.bind(memories_.back()->socket);
         chip.link_out.bind(interconnect_->from_chip[i]);
+        chip.set_collective_tracker(&interconnect_->collectives());
         interconnect_->to_chip[i].bind(chip.link_in);
         chip.host_socket.bind(host_->from_chip[i]);
     }
+    set_step_source(std::make_unique<FixedSteps>(cfg.workload.batch, cfg.workload.context, cfg.workload.steps));
+}
+
+void Card::set_step_source(std::unique_ptr<StepSource> source)
+{
+    source_ = std::move(source);
+    for (auto &chip : chips_) chip->set_step_source(source_.get());
 }
 
 void Card::set_power(htx_power_card *power, const Chip::DramEnergy *dram)
@@ -67,9 +73,19 @@ Fidelity Card::fidelity(const htx_run_cfg &cfg)
             "channel, requester bytes-in-flight limit",
         "micro-architectural first order: matrix-unit block cycles (edge blocks, pipeline fill), "
         "vector-unit lanes, double-buffered DMA weight streaming overlapping compute",
-        "first-order: cut-through links with per-hop latency and serialisation, deterministic "
-        "routing, ring collectives step by step (no flits or credits)",
-        "first-order: PCIe lanes x rate with 128b/130b (FLIT for gen6) and TLP overhead, one-way latency",
+        std::string(cfg.card.link.model == HTX_LINKMODEL_PACKET
+                        ? "packet-level, event driven: packets with headers, virtual cut-through, credit flow "
+                          "control with finite buffers and two virtual channels (dateline), round-robin link "
+                          "arbitration, deterministic routing; "
+                        : "first-order: cut-through messages with per-hop latency and serialisation, busy-until "
+                          "per directed link, deterministic routing (no packets or credits); ") +
+            "collectives as per-step transfer schedules (all-reduce: " +
+            htx_coll_alg_names[htx_coll_alg_for_card(&cfg.card.link, HTX_COLL_ALL_REDUCE)] +
+            ", all-gather: " + htx_coll_alg_names[htx_coll_alg_for_card(&cfg.card.link, HTX_COLL_ALL_GATHER)] +
+            "), no global barrier, reductions on the vector unit",
+        "first-order: PCIe lanes x rate, 128b/130b (gen3-5) or 256 B flits (gen6), TLP header and framing per "
+        "Max_Payload_Size TLP, Ack/UpdateFC DLLPs on the reverse direction, busy-until per direction, one-way "
+        "latency",
         std::string("event energy per DMA tile, operation and message from the power spec (scaled to the process "
                     "node and temperature); static, regulator and board power; ") +
             (calibrated ? "DRAM command, I/O and background energy from the cycle-accurate model (DRAMPower-style, "

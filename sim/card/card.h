@@ -36,11 +36,17 @@ public:
          const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images = {});
 
     const std::vector<std::unique_ptr<Chip>> &chips() const { return chips_; }
+    // Decode steps: by default the configured fixed batch (workload.batch x
+    // context x steps); a replay sets a trace or scheduler source (before
+    // simulation starts).  The card keeps ownership.
+    void set_step_source(std::unique_ptr<StepSource> source);
+    StepSource &step_source() const { return *source_; }
     // Route every module's event energy into `power` (before simulation starts).
     void set_power(htx_power_card *power, const Chip::DramEnergy *dram);
     static Fidelity fidelity(const htx_run_cfg &cfg);
 
 private:
+    std::unique_ptr<StepSource> source_;
     std::vector<std::unique_ptr<Chip>> chips_;
     std::vector<std::unique_ptr<ChipMemory>> memories_;
     std::unique_ptr<Interconnect> interconnect_;

@@ -7,11 +7,17 @@
 namespace htx {
 
 // A chip-to-chip message: source, destination and a tag the receiver waits on.
-// The interconnect fills arrival_ps (absolute simulated time of the last byte).
+// `wire_bytes` is what crosses the links (timing); the payload's data pointer
+// and length carry the functional data (fp32 values; none in timing-only
+// runs), which may differ in size (e.g. bf16 on the wire).  The interconnect
+// fills arrival_ps (absolute simulated time of the last byte) on delivery.
+// Tags: collectives use make_tag() in chip_collectives.cpp (bit 63 clear);
+// point-to-point SEND/RECV must keep their tags apart (e.g. bit 63 set).
 struct LinkMessage : tlm::tlm_extension<LinkMessage> {
     int src = 0;
     int dst = 0;
     uint64_t tag = 0;
+    uint64_t wire_bytes = 0;
     uint64_t arrival_ps = 0;
 
     tlm::tlm_extension_base *clone() const override { return new LinkMessage(*this); }

@@ -40,6 +40,10 @@ Chip::Chip(sc_core::sc_module_name name, int id, const htx_run_cfg &cfg, const h
                            "time the compute pipeline waited for streamed data");
     st_collective_ps_ = counter(stats, id, "collective_ps", "ps", "time spent inside collectives");
     st_ops_ = counter(stats, id, "ops", "1", "program operations executed");
+    st_sram_cycles_ = counter(stats, id, "compute.sram_cycles", "cycles",
+                              "matrix-unit cycles added by the scratchpad (operand bandwidth and bank conflicts)");
+    st_conflict_cycles_ = counter(stats, id, "compute.sram_conflict_cycles", "cycles",
+                                  "matrix-unit stall cycles from bank conflicts with DMA tile writes");
     SC_HAS_PROCESS(Chip);
     SC_THREAD(run);
     // SystemC's default 64 KiB coroutine stack is too small for the functional
@@ -102,20 +106,28 @@ uint64_t Chip::host_transfer(uint64_t bytes, bool to_card, uint64_t at_ps)
     return to_ps(sc_core::sc_time_stamp() + delay);
 }
 
-void Chip::run_step(int step)
+void Chip::run_step(int step, const StepPlan &plan)
 {
     htx_err err;
     htx_err_clear(&err);
-    if (htx_plan_program(plan_, step, id_, &prog_, &err) != HTX_OK) {
+    if (htx_plan_program_batch(plan_, &plan.batch, step, id_, &prog_, &err) != HTX_OK) {
         char buf[HTX_ERR_MSG_MAX + 64];
         error_ = htx_err_format(&err, buf, sizeof buf);
         return;
     }
+    const uint64_t n = static_cast<uint64_t>(plan.batch.n);
     steps_.emplace_back();
     StepRecord &rec = steps_.back();
-    if (step == 0) {
+    if (plan.release_ps > compute_free_ps_) {
+        // the host issues the step later than the chip could start it (a serving
+        // replay waits for the previous tokens or the next arrival); no weight
+        // prefetch before that either
+        compute_free_ps_ = plan.release_ps;
+        dma_free_ps_ = std::max(dma_free_ps_, plan.release_ps);
+    }
+    if (plan.tokens_from_host) {
         // the host hands every chip the batch's current token ids (int32 each)
-        compute_free_ps_ = host_transfer(4ull * cfg_.workload.batch, true, now_ps());
+        compute_free_ps_ = host_transfer(4ull * n, true, std::max(now_ps(), plan.release_ps));
     }
     rec.start_ps = compute_free_ps_;
     if (fn_) {
@@ -127,7 +139,7 @@ void Chip::run_step(int step)
         htx_plan_global_region(plan_, id_, 0, &addr, &bytes);
         const uint64_t row = fn_->embed_row_bytes();
         embed_rows_.assign(row * tokens.size(), 0);
-        for (size_t b = 0; b < tokens.size(); b++) {
+        for (size_t b = 0; bytes > 0 && b < tokens.size(); b++) {  // bytes 0: a later pipeline stage
             tlm::tlm_generic_payload dbg;
             dbg.set_command(tlm::TLM_READ_COMMAND);
             dbg.set_address(addr + static_cast<uint64_t>(tokens[b]) * row);
@@ -136,18 +148,17 @@ void Chip::run_step(int step)
             if (mem_socket->transport_dbg(dbg) != row) throw std::runtime_error("embedding row outside memory");
         }
     }
-    dma_op_ = 0;
-    dma_offset_ = 0;
     collectives_in_step_ = 0;
-    inflight_.clear();
     for (size_t i = 0; i < prog_.n; i++) exec_op(prog_.ops[i], step, static_cast<int>(i));
     rec.end_ps = compute_free_ps_;
     if (fn_) {
         chosen_ = fn_->chosen_tokens();
         if (observer_) observer_(id_, step, *fn_);
     }
-    if (id_ == 0)  // chip 0 returns the chosen token ids to the host
-        rec.host_arrival_ps = host_transfer(4ull * cfg_.workload.batch, false, std::max(rec.end_ps, now_ps()));
+    if (id_ == 0) {  // chip 0 returns the chosen token ids to the host
+        rec.host_arrival_ps = host_transfer(4ull * n, false, std::max(rec.end_ps, now_ps()));
+        source_->step_done(step, rec.start_ps, rec.host_arrival_ps);
+    }
 }
 
 void Chip::run()
@@ -156,10 +167,13 @@ void Chip::run()
         // a stop request (SIGINT/SIGTERM) ends the run at a step boundary; chips
         // that already entered the next step's collectives wait, the event
         // queue runs dry and sc_start() returns
-        for (int step = 0; step < cfg_.workload.steps && error_.empty() && !stop_requested(); step++) {
-            run_step(step);
+        StepPlan plan;
+        for (int step = 0; error_.empty() && !stop_requested(); step++) {
+            if (!source_->wait_step(step, &plan)) break;
+            run_step(step, plan);
             if (error_.empty()) completed_steps_++;
         }
+        if (error_.empty() && !source_->error().empty()) error_ = source_->error();
     } catch (const std::exception &e) {
         error_ = e.what();
         return;

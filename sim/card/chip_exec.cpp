@@ -1,6 +1,9 @@
-// chip_exec.cpp — the chip's execution of one program operation: DMA tile
-// streaming into the SRAM buffers, matrix/vector compute over the streamed
-// tiles, KV-cache writes, and their event energy.
+// chip_exec.cpp — the chip's execution of one program operation on its units
+// (command_processor.h): the DMA engine streams tiles into the scratchpad's
+// tile buffers, the matrix and vector units compute when an op's
+// dependencies are met, KV-cache writes go back through the DMA; event
+// energy is accounted by the unit doing the work.  Collectives (and any
+// other link op) run here on the chip's thread from the op's ready time.
 #include "chip.h"
 
 #include <algorithm>
@@ -9,10 +12,30 @@
 #include <string>
 
 #include "card_payload.h"
+#include "mem_ticket.h"
 
 namespace htx {
 
-uint64_t Chip::mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data)
+// The DMA's port to the chip's memory: TLM b_transport on mem_socket, with
+// the two-phase ticket protocol of mem_ticket.h.
+class Chip::MemPortImpl : public MemPort {
+public:
+    explicit MemPortImpl(Chip *chip) : chip_(chip) {}
+    MemResult access(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data) override
+    {
+        return chip_->mem_transport(addr, bytes, write, issue_ps, data);
+    }
+    uint64_t resolve(uint64_t ticket, uint64_t addr, uint64_t bytes, bool write) override
+    {
+        return chip_->mem_resolve(ticket, addr, bytes, write);
+    }
+    uint64_t now_ps() const override { return chip_->now_ps(); }
+
+private:
+    Chip *chip_;
+};
+
+MemResult Chip::mem_transport(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data)
 {
     mem_trans_.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     mem_trans_.set_address(addr);
@@ -20,6 +43,9 @@ uint64_t Chip::mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t is
     mem_trans_.set_data_length(static_cast<unsigned>(bytes));
     mem_trans_.set_streaming_width(static_cast<unsigned>(bytes));
     mem_trans_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    MemTicket *ticket = nullptr;
+    mem_trans_.get_extension(ticket);
+    if (ticket) ticket->pending = false;  // a memory that resolves at issue leaves it so
     sc_core::sc_time delay = from_ps(issue_ps) - sc_core::sc_time_stamp();
     mem_socket->b_transport(mem_trans_, delay);
     if (mem_trans_.get_response_status() != tlm::TLM_OK_RESPONSE)
@@ -27,147 +53,150 @@ uint64_t Chip::mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t is
                                  std::to_string(addr));
     StepRecord &rec = steps_.back();
     (write ? rec.mem_write_bytes : rec.mem_read_bytes) += bytes;
+    MemResult r;
+    mem_trans_.get_extension(ticket);
+    if (ticket && ticket->pending) {
+        r.pending = true;
+        r.ticket = ticket->id;
+    } else {
+        r.done_ps = to_ps(sc_core::sc_time_stamp() + delay);
+    }
+    return r;
+}
+
+uint64_t Chip::mem_resolve(uint64_t id, uint64_t addr, uint64_t bytes, bool write)
+{
+    MemTicket *ticket = nullptr;
+    ticket_trans_.get_extension(ticket);
+    if (!ticket) {
+        ticket = new MemTicket;
+        ticket_trans_.set_extension(ticket);  // owned by the payload
+    }
+    ticket->id = id;
+    ticket->pending = true;
+    ticket_trans_.set_command(tlm::TLM_IGNORE_COMMAND);
+    ticket_trans_.set_address(addr);
+    ticket_trans_.set_data_ptr(nullptr);
+    ticket_trans_.set_data_length(static_cast<unsigned>(bytes));
+    ticket_trans_.set_streaming_width(static_cast<unsigned>(bytes));
+    ticket_trans_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    mem_socket->b_transport(ticket_trans_, delay);
+    if (ticket_trans_.get_response_status() != tlm::TLM_OK_RESPONSE)
+        throw std::runtime_error("chip" + std::to_string(id_) + ": memory did not resolve the " +
+                                 (write ? "write" : "read") + " ticket " + std::to_string(id));
     return to_ps(sc_core::sc_time_stamp() + delay);
 }
 
-// Issue tile reads of the program, in order, into every free buffer.
-void Chip::dma_fill()
+uint64_t Chip::mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data)
 {
-    const uint64_t tile_bytes = cfg_.card.chip.weight_tile_bytes;
-    while (inflight_.size() < kWeightBuffers && dma_op_ < prog_.n) {
-        const htx_op &op = prog_.ops[dma_op_];
-        if (dma_offset_ >= op.read_bytes) {
-            dma_op_++;
-            dma_offset_ = 0;
-            continue;
-        }
-        const uint64_t bytes = std::min(tile_bytes, op.read_bytes - dma_offset_);
-        const int buf = next_buffer_;
-        next_buffer_ = (next_buffer_ + 1) % kWeightBuffers;
-        const uint64_t issue = std::max({dma_free_ps_, buffer_free_ps_[buf], now_ps()});
-        uint8_t *data = nullptr;
-        if (fn_) {  // functional: the op's bytes land in its staging area
-            std::vector<uint8_t> &stage = staging_[dma_op_];
-            stage.resize(op.read_bytes);
-            data = stage.data() + dma_offset_;
-        }
-        const uint64_t arrival = mem_access(op.read_addr + dma_offset_, bytes, false, issue, data);
-        dma_free_ps_ = issue;
-        if (power_) {  // DRAM transfer and the DMA write into SRAM, while the tile is in flight
-            htx_event_counts ev{};
-            ev.dram_read_bytes = bytes;
-            ev.dma_bytes = bytes;
-            ev.sram_write_bytes = bytes;
-            add_energy(issue, arrival, ev);
-        }
-        inflight_.push_back(Tile{arrival, bytes, buf});
-        dma_offset_ += bytes;
-    }
+    const MemResult r = mem_transport(addr, bytes, write, issue_ps, data);
+    return r.pending ? mem_resolve(r.ticket, addr, bytes, write) : r.done_ps;
 }
 
-// Consume the op's streamed tiles, spreading `cycles` of compute over them in
-// proportion to their bytes; compute of a tile starts when it has arrived and
-// the previous tile's compute is done.
-void Chip::stream_compute(const htx_op &op, uint64_t cycles)
+// Units are built on the first op: the scratchpad layout needs the plan.
+void Chip::begin_exec_step()
 {
-    uint64_t consumed = 0, cycles_done = 0, macs_done = 0, vec_done = 0;
-    while (consumed < op.read_bytes) {
-        dma_fill();
-        sc_assert(!inflight_.empty());
-        const Tile tile = inflight_.front();
-        inflight_.pop_front();
-        consumed += tile.bytes;
-        const uint64_t cycles_through = static_cast<uint64_t>(
-            static_cast<unsigned __int128>(cycles) * consumed / op.read_bytes);
-        const uint64_t tile_cycles = cycles_through - cycles_done;
-        cycles_done = cycles_through;
-        if (tile.arrival_ps > compute_free_ps_) {
-            htx_stat_add(st_stall_ps_, tile.arrival_ps - compute_free_ps_);
-            compute_free_ps_ = tile.arrival_ps;
+    if (!cp_) {
+        htx_sram_layout layout;
+        htx_err err;
+        htx_err_clear(&err);
+        if (htx_sram_layout_build(&cfg_, plan_, id_, &layout, &err) != HTX_OK) {
+            char buf[HTX_ERR_MSG_MAX + 64];
+            throw std::runtime_error(htx_err_format(&err, buf, sizeof buf));
         }
-        const uint64_t start = compute_free_ps_;
-        compute_free_ps_ += tile_cycles * cycle_ps_;
-        buffer_free_ps_[tile.buffer] = compute_free_ps_;
-        if (power_) {  // this tile's share of the op's MACs and vector work, reading it from SRAM
-            const auto share = [&](uint64_t total) {
-                return static_cast<uint64_t>(static_cast<unsigned __int128>(total) * consumed / op.read_bytes);
-            };
-            htx_event_counts ev{};
-            const uint64_t macs = share(op.macs), vec = share(op.vector_elems);
-            ev.macs[op.format] = macs - macs_done;
-            ev.vector_ops = vec - vec_done;
-            ev.sram_read_bytes = tile.bytes;
-            macs_done = macs;
-            vec_done = vec;
-            add_energy(start, compute_free_ps_, ev);
-        }
+        mem_port_ = std::make_unique<MemPortImpl>(this);
+        EnergySink sink;
+        if (power_) sink = [this](uint64_t t0, uint64_t t1, const htx_event_counts &ev) { add_energy(t0, t1, ev); };
+        cp_ = std::make_unique<CommandProcessor>(cfg_.card.chip, layout, mem_port_.get(), std::move(sink));
+        if (fn_) cp_->dma().enable_staging();
     }
+    cp_->dma().hold_until(dma_free_ps_);
+    cp_->begin_step(&prog_, compute_free_ps_);
+}
+
+void Chip::dma_fill() { cp_->prefetch(); }
+
+void Chip::report_counters()
+{
+    const UnitCounters &c = cp_->counters();
+    htx_stat_add(st_matrix_cycles_, c.matrix_cycles - reported_.matrix_cycles);
+    htx_stat_add(st_vector_cycles_, c.vector_cycles - reported_.vector_cycles);
+    htx_stat_add(st_stall_ps_, c.stall_ps - reported_.stall_ps);
+    htx_stat_add(st_sram_cycles_, c.sram_cycles - reported_.sram_cycles);
+    htx_stat_add(st_conflict_cycles_, c.conflict_cycles - reported_.conflict_cycles);
+    reported_ = c;
 }
 
 void Chip::exec_op(const htx_op &op, int step, int op_index)
 {
-    const htx_chip_cfg &c = cfg_.card.chip;
-    uint64_t matrix = 0, vector = htx_chip_vector_cycles(&c, op.vector_elems);
-    switch (op.kind) {
-    case HTX_OP_GEMV:
-    case HTX_OP_ROUTER:
-        matrix = htx_chip_gemv_cycles(&c, op.rows, op.cols, op.batch);
-        break;
-    case HTX_OP_ATTENTION:
-        matrix = htx_chip_mac_cycles(&c, op.macs);
-        break;
-    default:
-        break;
-    }
-    htx_stat_add(st_matrix_cycles_, matrix);
-    htx_stat_add(st_vector_cycles_, vector);
+    const size_t index = static_cast<size_t>(op_index);
+    if (index == 0) begin_exec_step();
     htx_stat_add(st_ops_, 1);
 
-    switch (op.kind) {
-    case HTX_OP_ALLREDUCE:
-    case HTX_OP_ALLGATHER: {
-        dma_fill();  // weight prefetch continues while the links work
-        collective(op, step);
-        return;
-    }
-    case HTX_OP_KV_APPEND: {
-        const uint64_t issue = std::max({dma_free_ps_, compute_free_ps_, now_ps()});
-        uint8_t *data = fn_ ? const_cast<uint8_t *>(fn_->kv_entry(op)) : nullptr;
-        const uint64_t done = mem_access(op.write_addr, op.write_bytes, true, issue, data);
-        dma_free_ps_ = issue;
-        if (power_) {
-            htx_event_counts ev{};
-            ev.dram_write_bytes = op.write_bytes;
-            ev.dma_bytes = op.write_bytes;
-            ev.sram_read_bytes = op.write_bytes;
-            ev.vector_ops = op.vector_elems;
-            add_energy(issue, done, ev);
+    if (htx_op_kind_unit(op.kind) == HTX_UNIT_LINK) {
+        // collectives and other link ops run on this thread from the op's ready time
+        const uint64_t ready = cp_->ready_ps(index);
+        compute_free_ps_ = ready;
+        switch (op.kind) {
+        case HTX_OP_ALLREDUCE:
+        case HTX_OP_ALLGATHER: {
+            dma_fill();  // weight prefetch continues while the links work
+            collective(op, step);
+            break;
         }
-        compute_free_ps_ += vector * cycle_ps_;
-        return;
-    }
-    default:
-        break;
-    }
-    // Matrix and vector work of one op run back to back in the pipeline.
-    const uint64_t cycles = matrix + vector;
-    if (op.read_bytes > 0) {
-        stream_compute(op, cycles);
+        case HTX_OP_SEND:
+        case HTX_OP_RECV: {
+            // pipeline stages: the residual stream (op.layer >= 0) or the chosen
+            // token ids (op.layer == -1, int32 on the wire, fp32 in functional mode)
+            // to / from chip op.peer; the tag is the same at both ends
+            dma_fill();
+            const uint64_t enter = compute_free_ps_;
+            const bool tokens = op.layer < 0;
+            if (op.kind == HTX_OP_SEND) {
+                std::vector<float> ids;
+                const float *data = nullptr;
+                size_t floats = 0;
+                if (fn_ && tokens) {
+                    for (int t : fn_->chosen_tokens()) ids.push_back(static_cast<float>(t));
+                    data = ids.data();
+                    floats = ids.size();
+                } else if (fn_) {
+                    data = fn_->residual().data();
+                    floats = fn_->residual().size();
+                }
+                sync_to(compute_free_ps_);
+                send(op.peer, op.comm_bytes, htx_p2p_tag(step, id_, op.layer), data, floats);
+            } else {
+                std::vector<float> in;
+                const uint64_t arrival = recv(htx_p2p_tag(step, op.peer, op.layer), fn_ ? &in : nullptr);
+                compute_free_ps_ = std::max(compute_free_ps_, arrival);
+                if (fn_ && tokens) fn_->set_chosen_tokens(in);
+                else if (fn_) {
+                    if (in.size() != fn_->residual().size()) throw std::runtime_error("pipeline activation lost data");
+                    fn_->residual() = in;
+                }
+                steps_.back().collective_ps += compute_free_ps_ - enter;  // waiting on the link
+                htx_stat_add(st_collective_ps_, compute_free_ps_ - enter);
+            }
+            break;
+        }
+        default:
+            throw std::runtime_error(std::string("chip: no execution for op '") + htx_op_kind_name(op.kind) + "'");
+        }
+        cp_->complete_link(index, compute_free_ps_);
     } else {
-        const uint64_t start = compute_free_ps_;
-        compute_free_ps_ += cycles * cycle_ps_;
-        if (power_) {
-            htx_event_counts ev{};
-            ev.macs[op.format] = op.macs;
-            ev.vector_ops = op.vector_elems;
-            add_energy(start, compute_free_ps_, ev);
+        uint8_t *write_data =
+            fn_ && op.kind == HTX_OP_KV_APPEND ? const_cast<uint8_t *>(fn_->kv_entry(op)) : nullptr;
+        cp_->execute(index, write_data);
+        if (fn_) {
+            std::vector<uint8_t> staged = cp_->dma().take_staging(index);
+            fn_->compute(op, staged.empty() ? nullptr : staged.data(), embed_rows_.data());
         }
     }
-    if (fn_) {
-        auto it = staging_.find(static_cast<size_t>(op_index));
-        fn_->compute(op, it == staging_.end() ? nullptr : it->second.data(), embed_rows_.data());
-        if (it != staging_.end()) staging_.erase(it);
-    }
+    // the step ends when every unit is done and its KV writes have landed
+    compute_free_ps_ = index + 1 == prog_.n ? cp_->drain() : cp_->frontier_ps();
+    report_counters();
 }
 
 }  // namespace htx

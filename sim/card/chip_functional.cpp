@@ -27,7 +27,8 @@ FunctionalChip::FunctionalChip(const htx_run_cfg &cfg, const htx_plan *plan, int
     : cfg_(cfg),
       m_(cfg.model),
       chip_(chip),
-      chips_(cfg.card.chips),
+      chips_(htx_plan_chip_stage(plan, chip).chips),
+      rank_(htx_plan_chip_stage(plan, chip).rank),
       batch_(cfg.workload.batch),
       shard_(htx_plan_chip_shard(plan, chip)),
       hd_(cfg.model.head_dim)
@@ -157,7 +158,7 @@ void FunctionalChip::compute(const htx_op &op, const uint8_t *data, const uint8_
     case HTX_OP_ARGMAX:
         for (size_t b = 0; b < B; b++) {
             const size_t i = htx_argmax(&logits_[b * static_cast<size_t>(shard_.nv)], static_cast<size_t>(shard_.nv));
-            float *pair = &pairs_[(static_cast<size_t>(chip_) * B + b) * 2];
+            float *pair = &pairs_[(static_cast<size_t>(rank_) * B + b) * 2];
             pair[0] = logits_[b * static_cast<size_t>(shard_.nv) + i];
             pair[1] = static_cast<float>(shard_.v0 + static_cast<int>(i));
         }
@@ -185,6 +186,17 @@ const uint8_t *FunctionalChip::kv_entry(const htx_op &op)
     check(htx_quant_vector(cfg_.workload.kv_format, k + nkv * hd, nkv * hd, entry_.data() + row, &err), err,
           "kv append");
     return entry_.data();
+}
+
+void FunctionalChip::set_chosen_tokens(const std::vector<float> &ids)
+{
+    const size_t B = static_cast<size_t>(batch_);
+    if (ids.size() != B) throw std::runtime_error("pipeline: token message of the wrong size");
+    for (size_t c = 0; c < static_cast<size_t>(chips_); c++)
+        for (size_t b = 0; b < B; b++) {
+            pairs_[(c * B + b) * 2] = 0.0f;
+            pairs_[(c * B + b) * 2 + 1] = ids[b];
+        }
 }
 
 std::vector<int> FunctionalChip::chosen_tokens() const

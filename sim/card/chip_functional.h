@@ -37,6 +37,11 @@ public:
     std::vector<float> &gather_buffer() { return pairs_; }
     // After the argmax all-gather: the chosen token of each sequence.
     std::vector<int> chosen_tokens() const;
+    // Pipeline stages: the chosen tokens received from the last stage (one
+    // float per sequence); chosen_tokens() returns them afterwards.
+    void set_chosen_tokens(const std::vector<float> &ids);
+    // Residual stream of the batch (batch x dim fp32): crosses pipeline stages.
+    std::vector<float> &residual() { return x_; }
     // This chip's logits slice of the last step: batch x nv (vocabulary rows v0..v0+nv).
     const std::vector<float> &logits() const { return logits_; }
     const htx_plan_shard &shard() const { return shard_; }
@@ -49,7 +54,10 @@ private:
 
     const htx_run_cfg &cfg_;
     const htx_model &m_;
-    const int chip_, chips_, batch_;
+    const int chip_;
+    const int chips_;  // chips of this chip's pipeline stage (the argmax all-gather group)
+    const int rank_;   // this chip's index among them
+    const int batch_;
     const htx_plan_shard shard_;
     const int hd_;
     uint64_t embed_row_bytes_;

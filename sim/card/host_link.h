@@ -20,8 +20,17 @@ public:
     HostLink(sc_core::sc_module_name name, int chips, htx_pcie *model);
     ~HostLink() override;
 
-    // Account transfer energy in `power` (may be null).
+    // Account transfer energy in `power` (may be null): wire bytes (payload,
+    // TLP overhead) × the power spec's pcie pJ/bit, on chip 0 (the endpoint).
     void set_power(htx_power_card *power) { power_ = power; }
+
+    // Move `bytes` host -> card (to_card) or card -> host, ready at at_ps
+    // (absolute ps, not before the last transfer's start in that direction
+    // for exact queueing); returns when the last byte has landed.  The
+    // sockets call this; a replay may call it directly (e.g. a KV-cache
+    // hand-over after prefill on a host GPU).
+    uint64_t transfer(uint64_t bytes, bool to_card, uint64_t at_ps);
+    const htx_pcie *model() const { return model_; }
 
 private:
     void b_transport(int chip, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);

@@ -1,40 +1,120 @@
-// interconnect.h — chip-to-chip interconnect as a TLM-2.0 module.
+// interconnect.h — the chip-to-chip interconnect as a TLM-2.0 module.
+//
 // Chips send messages through their `link_out` initiator sockets into one
-// target socket per chip; the C core (models/interconnect) computes the
-// arrival time over the topology, and the message is delivered through this
-// module's initiator socket into the destination chip's `link_in` socket,
-// carrying its arrival time.
+// target socket per chip; the message is delivered through this module's
+// initiator socket into the destination chip's `link_in` socket, carrying
+// its arrival time (LinkMessage::arrival_ps).
+//
+// card.link.model = "packet" (default): the event-driven packet model
+// (models/interconnect/htx_icn2.h: packets, virtual cut-through, credits).
+// A message is injected at its send time (SystemC time + the b_transport
+// delay, which may lie in the future of SystemC time: temporal decoupling)
+// and delivered when its last packet arrives.  An SC_METHOD wakes at the
+// model's next event time (no per-cycle process) and advances it; the model
+// is never advanced past SystemC time, so every later send (>= SystemC time)
+// is still in its future.  Events at equal times run in insertion order, and
+// SystemC runs processes in a deterministic order: runs are reproducible.
+// In functional mode the message's data is snapshotted at send and moves
+// through the packets (htx_icn2_send_data) when its size equals the wire
+// size; otherwise (e.g. bf16 on the wire, fp32 in the chip) the snapshot
+// travels beside the timed packets.
+//
+// card.link.model = "first_order": models/interconnect/icn.c computes the
+// arrival time at send and the message is delivered at once.
+//
+// The module also tracks collectives across chips (CollectiveTracker) and
+// records their latency (htx_coll_record_latency).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
+
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 extern "C" {
+#include "htx_collective.h"
+#include "htx_config.h"
+#include "htx_icn2.h"
 #include "htx_link.h"
 #include "htx_power_card.h"
+#include "htx_stats.h"
 }
 
 namespace htx {
+
+// Collective runs seen from all member chips: a run's latency is the time
+// from the last member's entry to the last member's completion (skew from
+// chips arriving late is not latency of the network).
+class CollectiveTracker {
+public:
+    explicit CollectiveTracker(htx_stats *stats) : stats_(stats) {}
+    // `key` names one run (unique per step and collective); `members` chips take part.
+    void enter(uint64_t key, htx_coll_kind kind, htx_coll_alg alg, int members, uint64_t t_ps);
+    void done(uint64_t key, uint64_t t_ps);  // throws std::runtime_error on a stats failure
+
+private:
+    struct Run {
+        htx_coll_kind kind;
+        htx_coll_alg alg;
+        int members, entered = 0, finished = 0;
+        uint64_t last_enter_ps = 0, last_done_ps = 0;
+    };
+    htx_stats *stats_;
+    std::map<uint64_t, Run> runs_;
+};
 
 class Interconnect : public sc_core::sc_module {
 public:
     sc_core::sc_vector<tlm_utils::simple_target_socket_tagged<Interconnect>> from_chip;
     sc_core::sc_vector<tlm_utils::simple_initiator_socket_tagged<Interconnect>> to_chip;
 
-    // Takes ownership of `model`.
-    Interconnect(sc_core::sc_module_name name, int chips, htx_icn *model);
+    // Builds the model of card.link; throws std::runtime_error naming the key on bad input.
+    Interconnect(sc_core::sc_module_name name, const htx_card_cfg &card, htx_stats *stats);
     ~Interconnect() override;
 
-    // Account transfer energy in `power` (may be null).
+    // Account link energy in `power` (may be null): wire bytes (payload and
+    // packet headers) per hop, on the sending chip, over [send, arrival).
     void set_power(htx_power_card *power) { power_ = power; }
+    CollectiveTracker &collectives() { return tracker_; }
+
+    bool packet_model() const { return net_ != nullptr; }
+    int hops(int src, int dst) const;
+    const htx_icn2 *net() const { return net_; }  // null for first_order
+    uint64_t messages_in_flight() const { return in_flight_; }
 
 private:
+    struct Pending {
+        int src = 0, dst = 0;
+        uint64_t tag = 0, wire_bytes = 0, send_ps = 0;
+        std::vector<unsigned char> data, rx;  // snapshot at send; packets' payload at dst
+        bool moved = false;                   // data travelled in the packets (rx holds it)
+        bool used = false;
+    };
+
     void b_transport(int src, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
-    htx_icn *model_;
+    void wake();
+    static void on_deliver(void *ctx, uint64_t tag, uint64_t arrival_ps);
+    void deliver(Pending &p, uint64_t arrival_ps, const unsigned char *data, size_t data_bytes);
+    void schedule_wake();
+    void account_energy(int src, int dst, uint64_t wire_bytes, uint64_t t0, uint64_t t1);
+
+    const int chips_;
+    htx_icn *first_order_ = nullptr;
+    htx_icn2 *net_ = nullptr;
+    uint32_t packet_bytes_ = 0, header_bytes_ = 0;
+    std::vector<Pending> slots_;
+    std::vector<size_t> free_slots_;
+    uint64_t in_flight_ = 0;
+    sc_core::sc_event wake_ev_;
+    tlm::tlm_generic_payload out_trans_;
     htx_power_card *power_ = nullptr;
+    CollectiveTracker tracker_;
 };
 
 }  // namespace htx

@@ -41,6 +41,30 @@ htx_status htx_card_check(htx_card_cfg *c, const config_setting_t *g, const htx_
              (unsigned)c->chip.weight_tile_bytes, (unsigned long long)c->chip.sram_bytes);
     if (!is_pow2((uint64_t)c->host.lanes))
         FAIL("host.lanes", "card", "expected 1, 2, 4, 8 or 16 (PCIe link widths), got %d", c->host.lanes);
+    if (!is_pow2(c->host.max_payload_bytes))
+        FAIL("host.max_payload_bytes", "card", "expected 128, 256, 512, 1024, 2048 or 4096 (PCIe Max_Payload_Size), "
+             "got %u", (unsigned)c->host.max_payload_bytes);
+    {
+        const htx_link_cfg *l = &c->link;
+        const bool two_d = l->topology == HTX_TOPO_MESH2D || l->topology == HTX_TOPO_TORUS2D;
+        if (l->model == HTX_LINKMODEL_FIRST_ORDER &&
+            (l->topology == HTX_TOPO_RING_UNI || two_d))
+            FAIL("link.topology", "card",
+                 "\"%s\" needs card.link.model = \"packet\" (first_order supports ring, full_mesh and switch)",
+                 htx_topology_names[l->topology]);
+        if ((l->collective_algorithm == HTX_CALG_DIRECT || l->collective_algorithm == HTX_CALG_TWO_SHOT) &&
+            l->topology != HTX_TOPO_FULL_MESH && l->topology != HTX_TOPO_SWITCH && c->chips > 1)
+            FAIL("link.collective_algorithm", "card",
+                 "\"%s\" sends to every chip at once and needs card.link.topology = \"full_mesh\" or "
+                 "\"switch\", got \"%s\" (use ring or rhd)",
+                 htx_collective_alg_names[l->collective_algorithm], htx_topology_names[l->topology]);
+        if (l->credit_latency_ns < 0 && l->credit_latency_ns != -1.0)
+            FAIL("link.credit_latency_ns", "card", "expected -1 (= card.link.hop_latency_ns) or a delay >= 0 ns, got %g",
+                 l->credit_latency_ns);
+        if (two_d && l->mesh_x > 0 && c->chips % l->mesh_x != 0)
+            FAIL("link.mesh_x", "card", "must divide card.chips (%d) for a %s, got %d", c->chips,
+                 htx_topology_names[l->topology], l->mesh_x);
+    }
 out:
     return st;
 }

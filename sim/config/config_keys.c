@@ -40,8 +40,18 @@ _Static_assert(sizeof(htx_attn_kind) == sizeof(int), "enum fields must be int-si
 _Static_assert(sizeof(htx_act_kind) == sizeof(int), "enum fields must be int-sized");
 
 const char *const htx_topology_names[HTX_TOPO_COUNT] = {
-    [HTX_TOPO_RING] = "ring", [HTX_TOPO_FULL_MESH] = "full_mesh", [HTX_TOPO_SWITCH] = "switch"};
+    [HTX_TOPO_RING] = "ring",         [HTX_TOPO_FULL_MESH] = "full_mesh", [HTX_TOPO_SWITCH] = "switch",
+    [HTX_TOPO_RING_UNI] = "ring_uni", [HTX_TOPO_MESH2D] = "mesh2d",       [HTX_TOPO_TORUS2D] = "torus2d"};
 _Static_assert(COUNT(htx_topology_names) == HTX_TOPO_COUNT, "htx_topology_names must list every topology");
+
+static const char *const link_model_names[HTX_LINKMODEL_COUNT] = {[HTX_LINKMODEL_PACKET] = "packet",
+                                                                   [HTX_LINKMODEL_FIRST_ORDER] = "first_order"};
+_Static_assert(sizeof(htx_link_model) == sizeof(int), "enum fields must be int-sized");
+const char *const htx_collective_alg_names[HTX_CALG_COUNT] = {
+    [HTX_CALG_AUTO] = "auto", [HTX_CALG_RING] = "ring", [HTX_CALG_RHD] = "rhd", [HTX_CALG_DIRECT] = "direct",
+    [HTX_CALG_TWO_SHOT] = "two_shot"};
+_Static_assert(COUNT(htx_collective_alg_names) == HTX_CALG_COUNT, "htx_collective_alg_names must list every algorithm");
+_Static_assert(sizeof(htx_collective_alg) == sizeof(int), "enum fields must be int-sized");
 
 /* the DRAM controller's names (models/memory/dram_ctrl.h: htx_refresh_mode, htx_page_policy) */
 static const char *const refresh_names[] = {"all_bank", "per_bank"};
@@ -50,6 +60,10 @@ static const char *const mem_model_names[HTX_MEMMODEL_COUNT] = {[HTX_MEMMODEL_CA
                                                                  [HTX_MEMMODEL_FIRST_ORDER] = "first_order"};
 _Static_assert(COUNT(mem_model_names) == HTX_MEMMODEL_COUNT, "mem_model_names must list every htx_mem_model");
 _Static_assert(sizeof(htx_mem_model) == sizeof(int), "enum fields must be int-sized");
+
+static const char *const serve_prefill_names[HTX_SERVE_PREFILL_COUNT] = {[HTX_SERVE_PREFILL_CARD] = "card",
+                                                                          [HTX_SERVE_PREFILL_HOST] = "host"};
+_Static_assert(sizeof(htx_serve_prefill) == sizeof(int), "enum fields must be int-sized");
 
 const char *const htx_sim_mode_names[HTX_MODE_COUNT] = {[HTX_MODE_TIMING] = "timing",
                                                         [HTX_MODE_FUNCTIONAL] = "functional"};
@@ -73,6 +87,12 @@ static const htx_cfg_key card_keys[] = {
     INT_R(chip.vector_lanes, 1, 65536, "elements", "vector unit elements per cycle"),
     U64_R(chip.sram_bytes, 4 * KiB, 64 * GiB, "bytes", "on-chip scratchpad capacity"),
     INT_R(chip.sram_banks, 1, 1024, "", "scratchpad banks"),
+    /* defaults of the three below are the htx301 estimates (reasoning in configs/cards/htx301.cfg) */
+    U32_D(chip.sram_port_bytes, 4, 65536, 256, "bytes",
+          "bytes one scratchpad bank port reads or writes per cycle (row width; bank = row mod banks)"),
+    INT_D(chip.sram_ports, 1, 2, 1, "ports",
+          "ports per scratchpad bank: 1 = one read or one write per cycle, 2 = one read and one write (1R1W)"),
+    INT_D(chip.vector_pipeline_depth, 0, 1024, 1, "cycles", "vector unit pipeline fill per operation"),
     INT_R(chip.dma_engines, 1, 256, "", "DMA engines per chip"),
     INT_R(chip.dma_outstanding, 1, 4096, "requests", "outstanding memory requests per DMA engine"),
     U32_R(chip.dma_burst_bytes, 16, 4096, "bytes", "bytes per memory request (power of two)"),
@@ -93,14 +113,41 @@ static const htx_cfg_key card_keys[] = {
     DBL_R(link.lane_gbps, 0.001, 1000.0, "Gb/s", "raw signalling rate per lane"),
     DBL_R(link.encoding_efficiency, 0.01, 1.0, "", "payload bits / line bits (128b/130b = 0.984615384615385)"),
     DBL_R(link.hop_latency_ns, 0.0, 1e6, "ns", "per-hop latency (PHY + switch/router)"),
+    ENUM_D(link.model, link_model_names, HTX_LINKMODEL_COUNT, "packet",
+           "packet: packets with headers, virtual cut-through, credit flow control (event driven); "
+           "first_order: cut-through messages, busy-until per link (ring, full_mesh, switch only)"),
+    INT_D(link.mesh_x, 0, HTX_MAX_CHIPS, 0, "chips",
+          "mesh2d/torus2d: columns (must divide card.chips); 0 = the most square factorisation"),
+    /* PCIe Max_Payload_Size most platforms run (PCI Express Base Spec 5.0, sec. 7.5.3.4 allows 128-4096) */
+    U32_D(link.packet_bytes, 16, 1 << 20, 256, "bytes", "packet model: payload bytes per packet"),
+    /* estimate: a 4 DW TLP-style header with LCRC and framing folded in (PCIe Base Spec 5.0, sec. 2.2, 3.6) */
+    U32_D(link.header_bytes, 0, 4096, 16, "bytes", "packet model: header + CRC + framing bytes per packet"),
+    /* estimate: 32 x 256 B covers the credit round trip (2 x 100 ns + 17 ns ~ 13 packets at 15.75 GB/s) twice */
+    U32_D(link.buffer_packets, 1, 1 << 20, 32, "packets",
+          "packet model: input buffer per directed link and virtual channel (2 virtual channels: dateline "
+          "deadlock avoidance on rings and tori)"),
+    DBL_D(link.credit_latency_ns, -1.0, 1e6, -1.0, "ns",
+          "packet model: delay of a credit return after a buffer slot frees; -1 = link.hop_latency_ns "
+          "(estimate: the credit crosses the reverse link)"),
+    ENUM_D(link.collective_algorithm, htx_collective_alg_names, HTX_CALG_COUNT, "auto",
+           "all-reduce algorithm: ring, rhd (recursive halving-doubling), direct (one-shot; full_mesh or "
+           "switch), two_shot (full_mesh or switch); auto = ring on ring/ring_uni, two_shot on "
+           "full_mesh/switch, rhd on mesh2d/torus2d.  All-gathers use ring (ring, rhd) or direct"),
     INT_R(host.pcie_gen, 3, 6, "", "PCIe generation of the host link"),
     INT_R(host.lanes, 1, 16, "lanes", "PCIe lanes of the host link (1, 2, 4, 8 or 16)"),
     DBL_R(host.latency_ns, 0.0, 1e6, "ns", "one-way host link latency"),
+    /* 256 B: the Max_Payload_Size most root complexes run (PCI Express Base Spec 5.0, sec. 7.5.3.4) */
+    U32_D(host.max_payload_bytes, 128, 4096, 256, "bytes",
+          "PCIe Max_Payload_Size: payload bytes per TLP (128, 256, 512, 1024, 2048 or 4096)"),
     /* defaults: the default card's reported 28 nm process and its estimated coefficients */
     STR_D(power.spec, "28nm-estimate",
           "power spec (energy coefficients): a name in configs/power/ or a path to a .cfg file"),
     DBL_D(power.process_nm, 7.0, 130.0, 28.0, "nm", "chip process node the power spec is scaled to"),
     DBL_D(power.temperature_c, -40.0, 150.0, 85.0, "degC", "junction temperature for leakage scaling"),
+    INT_D(parallelism.pipeline_stages, 1, HTX_MAX_CHIPS, 1, "stages",
+          "pipeline stages: the chips split into this many groups (as evenly as possible), each holding a "
+          "contiguous layer range balanced by bytes per chip, tensor/expert parallel within the group; "
+          "1 = tensor/expert parallel over all chips (<= card.chips and model.n_layers)"),
 };
 #undef ST
 const htx_cfg_schema htx_card_schema = {"card", card_keys, COUNT(card_keys)};
@@ -163,6 +210,22 @@ static const htx_cfg_key workload_keys[] = {
     BOOL_D(teacher_forcing, 0,
            "functional mode: feed the reference's greedy tokens instead of the card's own choices"),
     INT_D(start_token, 0, 1 << 30, 1, "token", "first input token of every sequence (llama2.c BOS = 1)"),
+    /* serving replay (htxsim replay CONFIG --azure/--trace; docs/traces.md): workload.batch is the max batch */
+    ENUM_D(serving.prefill, serve_prefill_names, HTX_SERVE_PREFILL_COUNT, "card",
+           "replay: who prefills a prompt: card (decode waits) or host (a host GPU; the KV cache then crosses "
+           "the card's host link)"),
+    DBL_D(serving.prefill_fixed_us, 0.0, 1e9, 0.0, "us", "replay: fixed time per prefill (estimate; 0 = none)"),
+    DBL_D(serving.prefill_us_per_token, 0.0, 1e9, 0.0, "us",
+          "replay: prefill time per prompt token; 0 = compute-bound estimate: 2 x active parameters / peak "
+          "FLOP/s of the card's matrix units (card) or of serving.host_tflops (host)"),
+    /* NVIDIA H100 SXM5 datasheet: 989 TFLOPS dense BF16 (1979 with sparsity) */
+    DBL_D(serving.host_tflops, 0.001, 1e6, 989.0, "TFLOP/s",
+          "replay, prefill host: peak FLOP/s of the host GPU (default: H100 SXM dense BF16, datasheet)"),
+    U64_D(serving.kv_capacity_bytes, 0, INT64_MAX, 0, "bytes",
+          "replay: KV-cache bytes the scheduler may reserve (admission); 0 = what the card's memory holds "
+          "beside the weights"),
+    DBL_D(serving.arrival_scale, 1e-6, 1e6, 1.0, "1",
+          "replay: multiply request arrival times (< 1: higher request rate)"),
 };
 #undef ST
 const htx_cfg_schema htx_workload_schema = {"workload", workload_keys, COUNT(workload_keys)};
@@ -175,6 +238,17 @@ static const htx_cfg_key sim_keys[] = {
            "timing (performance and power) or functional (also computes the numbers)"),
     STR_D(out, "", "result file; \"\" = results/<run name>.h5"),
     DBL_D(power_bin_us, 0.001, 1e9, 10.0, "us", "width of power-trace bins"),
+    /* 131072 bins = 1.31 s of simulated time at 10 us (every shipped run fits
+     * unmerged); ~84 MB for the default card's 80 power columns */
+    INT_D(power_max_bins, 2, 1 << 24, 131072, "bins",
+          "cap on power-trace bins (bounded memory): a longer run merges pairs of bins, doubling "
+          "their width, as often as needed; /power@bin_ps holds the width used"),
+    DBL_D(max_simulated_ms, 0.0, 1e12, 0.0, "ms",
+          "simulated-time limit: rejected before simulation when the weight stream alone needs longer, "
+          "stopped with an error (completed steps in <out>.partial) when reached; 0 = no limit"),
+    INT_D(max_host_mb, 0, 1 << 30, 0, "MiB",
+          "host memory limit (resident set of the process): rejected before simulation when the "
+          "known large allocations exceed it, stopped with an error when reached; 0 = no limit"),
 };
 #undef ST
 const htx_cfg_schema htx_sim_schema = {"sim", sim_keys, COUNT(sim_keys)};

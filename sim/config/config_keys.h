@@ -23,6 +23,7 @@ extern const char *const htx_run_top_keys[];
 
 /* Name tables of the enums (index = enum value). */
 extern const char *const htx_topology_names[HTX_TOPO_COUNT];
+extern const char *const htx_collective_alg_names[HTX_CALG_COUNT];
 extern const char *const htx_sim_mode_names[HTX_MODE_COUNT];
 
 /* Consistency checks after binding; `g` is the bound group (for locations,

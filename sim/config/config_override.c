@@ -11,7 +11,7 @@
 #include "config_resolve.h"
 
 static const char *const expected_form =
-    "expected key.path=value (value: 8, 8L, 1.5, true, \"text\", a bare word, or { ... })";
+    "expected key.path=value (value: 8, 8L, 0x10, 1.5, true, \"text\", a bare word, or { ... })";
 
 static bool key_is_valid(const char *k)
 {
@@ -38,15 +38,32 @@ static char *trim(char *s)
     return s;
 }
 
-/* An integer literal: [+-]digits[L|LL]; sets *v and whether it needs 64 bits. */
+static const char *const hex_form =
+    "expected a hexadecimal integer 0x followed by hex digits, optionally with the 64-bit suffix L "
+    "(e.g. 0x10 or 0x10L, at most 0x7FFFFFFFFFFFFFFF, no sign), as in config files";
+
+/* Does `s` start like a hexadecimal literal ([+-]0x)? */
+static bool looks_hex(const char *s)
+{
+    if (*s == '+' || *s == '-') s++;
+    return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
+/* An integer literal: [+-]digits[L|LL] (decimal: a leading 0 is not octal,
+ * as in libconfig files) or 0xHEX[L|LL]; sets *v and whether it needs 64
+ * bits.  Hexadecimal literals that are malformed, signed or above INT64_MAX
+ * are refused here and reported by parse_value with hex_form. */
 static bool parse_int(const char *s, long long *v, bool *is64)
 {
     const char *p = s;
-    if (*p == '+' || *p == '-') p++;
-    if (!isdigit((unsigned char)*p)) return false;
+    const bool hex = looks_hex(s);
+    if (hex && (*s == '+' || *s == '-')) return false;
+    if (hex) p = s + 2;
+    else if (*p == '+' || *p == '-') p++;
+    if (hex ? !isxdigit((unsigned char)*p) : !isdigit((unsigned char)*p)) return false;
     char *end;
     errno = 0;
-    long long x = strtoll(s, &end, 10);
+    long long x = strtoll(hex ? p : s, &end, hex ? 16 : 10);
     if (errno == ERANGE) return false;
     bool suffix = false;
     if (strcmp(end, "L") == 0 || strcmp(end, "LL") == 0) suffix = true;
@@ -56,11 +73,13 @@ static bool parse_int(const char *s, long long *v, bool *is64)
     return true;
 }
 
+/* A decimal floating-point literal (no hexadecimal floats, inf or nan). */
 static bool parse_float(const char *s, double *v)
 {
     const char *p = s;
     if (*p == '+' || *p == '-') p++;
     if (!isdigit((unsigned char)*p) && *p != '.') return false; /* no inf/nan */
+    if (strpbrk(s, "xX")) return false;                           /* no 0x1p4 */
     char *end;
     errno = 0;
     double x = strtod(s, &end);
@@ -77,6 +96,10 @@ static htx_status parse_value(const char *val, htx_cfg_override *o, htx_err *err
     long long iv;
     bool is64;
     double dv;
+    if (looks_hex(val) && !parse_int(val, &iv, &is64)) {
+        st = htx_err_set(err, HTX_E_INVAL, o->label, 0, o->key, "bad value \"%s\": %s", val, hex_form);
+        goto out;
+    }
     if (parse_int(val, &iv, &is64)) {
         v = config_setting_add(root, "v", is64 ? CONFIG_TYPE_INT64 : CONFIG_TYPE_INT);
         if (v && is64) config_setting_set_int64(v, iv);

@@ -1,6 +1,7 @@
 /* config_override.h — "--set key.path=value" overrides of a run configuration.
  *
- * The value is libconfig syntax (8, 8L, 1.5, true, "text", { a = 1; }) except
+ * The value is libconfig syntax (8, 8L, 0x10, 0x10L, 1.5, true, "text",
+ * { a = 1; }; a leading 0 is decimal, never octal, as in config files) except
  * that a bare word is taken as a string (model=deepseek-v3,
  * workload.weight_format=int8).  Applied settings carry the argument text as
  * their libconfig hook, so later validation errors name the --set argument.

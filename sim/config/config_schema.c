@@ -1,6 +1,7 @@
 /* config_schema.c — binding libconfig groups to structs through key tables. */
 #include "config_schema.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
@@ -145,7 +146,13 @@ void htx_cfg_describe_value(const config_setting_t *s, char *buf, size_t size)
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT: snprintf(buf, size, "%d", config_setting_get_int(s)); break;
     case CONFIG_TYPE_INT64: snprintf(buf, size, "%lldL", config_setting_get_int64(s)); break;
-    case CONFIG_TYPE_FLOAT: snprintf(buf, size, "%.17g", config_setting_get_float(s)); break;
+    case CONFIG_TYPE_FLOAT: {
+        /* "16.0", not "16": an integral float must not read like the integer a key expects */
+        const double d = config_setting_get_float(s);
+        int n = snprintf(buf, size, "%.17g", d);
+        if (n > 0 && (size_t)n + 2 < size && isfinite(d) && !strpbrk(buf, ".e")) snprintf(buf + n, size - (size_t)n, ".0");
+        break;
+    }
     case CONFIG_TYPE_BOOL: snprintf(buf, size, "%s", config_setting_get_bool(s) ? "true" : "false"); break;
     case CONFIG_TYPE_STRING: snprintf(buf, size, "string \"%s\"", config_setting_get_string(s)); break;
     case CONFIG_TYPE_GROUP: snprintf(buf, size, "a group"); break;

@@ -29,7 +29,33 @@ extern "C" {
 #define HTX_PATH_MAX 512
 #define HTX_MAX_CHIPS 1024
 
-typedef enum { HTX_TOPO_RING = 0, HTX_TOPO_FULL_MESH, HTX_TOPO_SWITCH, HTX_TOPO_COUNT } htx_topology;
+/* ring = bidirectional ring; ring_uni, mesh2d and torus2d need card.link.model = "packet" */
+typedef enum {
+    HTX_TOPO_RING = 0,
+    HTX_TOPO_FULL_MESH,
+    HTX_TOPO_SWITCH,
+    HTX_TOPO_RING_UNI,
+    HTX_TOPO_MESH2D,
+    HTX_TOPO_TORUS2D,
+    HTX_TOPO_COUNT
+} htx_topology;
+
+/* Timing model of the chip-to-chip links (docs/interconnect.md). */
+typedef enum {
+    HTX_LINKMODEL_PACKET = 0,    /* packets, virtual cut-through, credits (models/interconnect/icn2.c) */
+    HTX_LINKMODEL_FIRST_ORDER,   /* cut-through messages, busy-until per link (icn.c)                  */
+    HTX_LINKMODEL_COUNT
+} htx_link_model;
+
+/* Collective algorithm of the card's all-reduce / all-gather (htx_collective.h). */
+typedef enum {
+    HTX_CALG_AUTO = 0,           /* ring on ring topologies, two_shot on full_mesh / switch, rhd on 2D */
+    HTX_CALG_RING,
+    HTX_CALG_RHD,                /* recursive halving-doubling (all-gather: ring)                     */
+    HTX_CALG_DIRECT,             /* one-shot                                                           */
+    HTX_CALG_TWO_SHOT,           /* direct reduce-scatter + direct all-gather (all-gather: direct)     */
+    HTX_CALG_COUNT
+} htx_collective_alg;
 
 /* Chip micro-architecture (one chip; all chips of a card are identical). */
 typedef struct {
@@ -40,6 +66,9 @@ typedef struct {
     int vector_lanes;            /* vector unit elements per cycle                   */
     uint64_t sram_bytes;         /* on-chip scratchpad capacity                      */
     int sram_banks;
+    uint32_t sram_port_bytes;    /* bytes a bank port reads or writes per cycle      */
+    int sram_ports;              /* ports per bank: 1 (read or write) or 2 (1R + 1W) */
+    int vector_pipeline_depth;   /* vector unit fill cycles per operation            */
     int dma_engines;
     int dma_outstanding;         /* outstanding memory requests per DMA engine       */
     uint32_t dma_burst_bytes;    /* bytes per memory request                         */
@@ -73,6 +102,13 @@ typedef struct {
     double lane_gbps;            /* raw signalling rate per lane                     */
     double encoding_efficiency;  /* payload bits / line bits (e.g. 128b/130b)        */
     double hop_latency_ns;       /* per-hop latency (PHY + switch/router)            */
+    htx_link_model model;        /* packet (default) or first_order                  */
+    int mesh_x;                  /* mesh2d/torus2d columns; 0 = most square          */
+    uint32_t packet_bytes;       /* payload bytes per packet (packet model)          */
+    uint32_t header_bytes;       /* header + CRC + framing bytes per packet          */
+    uint32_t buffer_packets;     /* input buffer per link and virtual channel        */
+    double credit_latency_ns;    /* credit return delay; < 0 = hop_latency_ns        */
+    htx_collective_alg collective_algorithm;
 } htx_link_cfg;
 
 /* Host link (PCIe). */
@@ -80,6 +116,7 @@ typedef struct {
     int pcie_gen;                /* 3..6                                             */
     int lanes;                   /* 1..16                                            */
     double latency_ns;           /* one-way latency                                  */
+    uint32_t max_payload_bytes;  /* PCIe Max_Payload_Size: payload bytes per TLP     */
 } htx_host_cfg;
 
 /* Power model inputs (coefficients live in a power spec file). */
@@ -90,6 +127,13 @@ typedef struct {
     double temperature_c;        /* junction temperature for leakage scaling         */
 } htx_power_cfg;
 
+/* How the mapper spreads the model over the chips (docs/mapper.md). */
+typedef struct {
+    int pipeline_stages;         /* 1 = tensor/expert parallel over all chips; S > 1:
+                                    S stages of contiguous layers, each tensor/expert
+                                    parallel over its own chips (0 is read as 1)     */
+} htx_parallel_cfg;
+
 typedef struct {
     char name[HTX_NAME_MAX];
     int chips;
@@ -98,7 +142,21 @@ typedef struct {
     htx_link_cfg link;
     htx_host_cfg host;
     htx_power_cfg power;
+    htx_parallel_cfg parallelism;
 } htx_card_cfg;
+
+/* Serving replay (`htxsim replay` with a request trace; docs/traces.md). */
+typedef enum { HTX_SERVE_PREFILL_CARD = 0, HTX_SERVE_PREFILL_HOST, HTX_SERVE_PREFILL_COUNT } htx_serve_prefill;
+
+typedef struct {
+    htx_serve_prefill prefill;   /* card: the card prefills, decode waits; host: a host
+                                    GPU prefills, the KV cache crosses the host link   */
+    double prefill_fixed_us;     /* per prompt                                       */
+    double prefill_us_per_token; /* per prompt token; 0 = compute-bound estimate     */
+    double host_tflops;          /* host GPU peak (prefill "host", derived estimate) */
+    uint64_t kv_capacity_bytes;  /* KV admission limit, model bytes; 0 = free memory */
+    double arrival_scale;        /* arrival times x this (< 1: higher request rate)  */
+} htx_serving_cfg;
 
 /* What is decoded. */
 typedef struct {
@@ -115,6 +173,7 @@ typedef struct {
     char tokenizer[HTX_PATH_MAX];
     bool teacher_forcing;        /* feed the reference's tokens instead of the card's own */
     int start_token;             /* first input token of every sequence (llama2.c BOS = 1) */
+    htx_serving_cfg serving;     /* replay of a request trace (workload.batch = max batch) */
 } htx_workload_cfg;
 
 typedef enum { HTX_MODE_TIMING = 0, HTX_MODE_FUNCTIONAL, HTX_MODE_COUNT } htx_sim_mode;
@@ -124,6 +183,12 @@ typedef struct {
     htx_sim_mode mode;
     char out[HTX_PATH_MAX];      /* result file; "" = results/<run name>.h5          */
     double power_bin_us;         /* width of power-trace bins                        */
+    int power_max_bins;          /* cap on power-trace bins: beyond it, pairs of bins
+                                    merge and the width doubles (bounded memory)     */
+    double max_simulated_ms;     /* stop with HTX_E_LIMIT beyond this simulated time,
+                                    ms; 0 = no limit                                 */
+    int max_host_mb;             /* stop with HTX_E_LIMIT when the resident set of the
+                                    process passes this, MiB; 0 = no limit          */
 } htx_sim_cfg;
 
 typedef struct {

@@ -113,7 +113,8 @@ TEST_F(ConfigErrors, WrongTypes)
     e = card_error("chips = 6;", "chips = \"six\";", "card.chips");
     EXPECT_STREQ(e.msg, "expected an integer in [1, 1024], got string \"six\"");
     e = card_error("topology = \"ring\";", "topology = \"torus\";", "card.link.topology");
-    EXPECT_STREQ(e.msg, "expected one of \"ring\", \"full_mesh\" or \"switch\", got string \"torus\"");
+    EXPECT_STREQ(e.msg, "expected one of \"ring\", \"full_mesh\", \"switch\", \"ring_uni\", \"mesh2d\" or "
+                        "\"torus2d\", got string \"torus\"");
     e = card_error("name = \"htx301\";", "name = 301;", "card.name");
     card_error("lanes = 8;", "lanes = true;", "card.link.lanes");
     // a group where a value belongs, and a value where a group belongs

@@ -256,7 +256,8 @@ TEST(ConfigShipped, PrintKeysListsEverySchemaKey)
     EXPECT_GT(n, 60u);
     EXPECT_NE(text.find("card.chips"), std::string::npos);
     EXPECT_NE(text.find("an integer in [1, 1024]"), std::string::npos);
-    EXPECT_NE(text.find("one of \"ring\", \"full_mesh\" or \"switch\""), std::string::npos);
+    EXPECT_NE(text.find("one of \"ring\", \"full_mesh\", \"switch\", \"ring_uni\", \"mesh2d\" or \"torus2d\""),
+              std::string::npos);
     EXPECT_NE(text.find("default 10"), std::string::npos);  // sim.power_bin_us
 }
 

@@ -69,6 +69,55 @@ def main():
     # two-token vocabulary: max_len 2, "a" (score 0.5), "<0x41>" (score -1)
     small = struct.pack("<i", 6) + struct.pack("<fi", 0.5, 1) + b"a" + struct.pack("<fi", -1.0, 6) + b"<0x41>"
     put(out, "fuzz_tokenizer", "two", struct.pack("<H", 2) + small)
+    sweep_seeds(out, src)
+    trace_csv_seeds(out, shared)
+
+
+# Sweep specs: the shipped ones, plus each spec feature on its own (base
+# "../runs/default.cfg" resolves in the harness's scratch folder).
+SWEEPS = {
+    "range_and_list": 'sweep = { name = "r"; base = "../runs/default.cfg"; set = ["workload.steps=1"];\n'
+                      '  axes = ( { key = "card.memory.channels"; from = 8; to = 32; step = 8; },\n'
+                      '           { key = "card.chips"; values = [4, 6, 8]; } ); };\n',
+    "zip_label_derived": 'sweep = { base = "../runs/default.cfg";\n'
+                         '  axes = ( { zip = ( { key = "card.memory.spec"; values = ["lpddr5x-8533", "lpddr5x-10667"]; },\n'
+                         '                     { key = "@data_rate_mtps"; values = [8533, 10667]; } ); },\n'
+                         '           { key = "card.chips"; values = [6, 8]; } );\n'
+                         '  derived = ( { name = "peak_bw_gb_s"; product = ["@data_rate_mtps", "card.chips"];\n'
+                         '                scale = 0.002; units = "GB/s"; description = "MT/s x 2 bytes x chips"; },\n'
+                         '              { name = "x"; product = ["card.chips"]; scale = 2.0; key = "workload.batch"; } ); };\n',
+    "strings_bools_floats": 'sweep = { base = "../runs/default.cfg";\n'
+                            '  axes = ( { key = "workload.weight_format"; values = ["int4", "int8"]; },\n'
+                            '           { key = "workload.teacher_forcing"; values = [true, false]; },\n'
+                            '           { key = "card.chip.clock_mhz"; values = [800.0, 1000.5]; },\n'
+                            '           { key = "sim.seed"; values = [1L, 9000000000L]; } ); };\n',
+    "model_axis": 'sweep = { name = "models"; base = "../runs/default.cfg"; set = ["workload.steps=1", "card.chips=8"];\n'
+                  '  axes = ( { key = "model"; values = ["llama-3.1-8b", "llama-3.1-70b"]; } ); };\n',
+    "float_range": 'sweep = { base = "../runs/default.cfg";\n'
+                   '  axes = ( { key = "card.link.lane_gbps"; from = 8.0; to = 32.0; step = 8.0; } ); };\n',
+}
+
+
+def sweep_seeds(out, src):
+    copy_glob(out, "fuzz_sweep_spec", os.path.join(src, "configs", "sweeps", "*.cfg"))
+    for name, text in SWEEPS.items():
+        put(out, "fuzz_sweep_spec", name + ".cfg", text.encode())
+
+
+# Azure LLM inference trace CSVs: the first rows of the shared 2023 traces,
+# plus small hand-written ones (fractions, equal timestamps, CRLF).  The HDF5
+# trace seeds are written by fuzz_trace_seeds (the real writer).
+def trace_csv_seeds(out, shared):
+    for name in ("AzureLLMInferenceTrace_code.csv", "AzureLLMInferenceTrace_conv.csv"):
+        p = os.path.join(shared, "azure-llm-2023", name)
+        if os.path.exists(p):
+            with open(p, "rb") as f:
+                put(out, "fuzz_trace", name[:-4] + "_head.csv", b"".join(f.readlines()[:40]))
+    put(out, "fuzz_trace", "small.csv",
+        b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.9799600,4808,10\n"
+        b"2023-11-16 18:17:03.9799600,12,1\n2023-11-16 18:17:05,300,44\n")
+    put(out, "fuzz_trace", "crlf.csv",
+        b"TIMESTAMP,ContextTokens,GeneratedTokens\r\n2024-02-29 23:59:59.5,1,1\r\n2024-03-01 00:00:00,2,3\r\n")
 
 
 if __name__ == "__main__":

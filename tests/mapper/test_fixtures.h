@@ -21,6 +21,9 @@ inline htx_card_cfg fixture_card(int chips)
     c.chip.vector_lanes = 64;
     c.chip.sram_bytes = 32ull << 20;
     c.chip.sram_banks = 16;
+    c.chip.sram_port_bytes = 256;
+    c.chip.sram_ports = 1;
+    c.chip.vector_pipeline_depth = 1;
     c.chip.dma_engines = 4;
     c.chip.dma_outstanding = 64;
     c.chip.dma_burst_bytes = 64;

@@ -242,7 +242,7 @@ TEST(DramCtrl, RejectsBadConfig) {
 namespace {
 struct RefLog {
     std::vector<uint64_t> ref_ck;
-    static void obs(void *u, int cmd, int, int, uint32_t, uint64_t t) {
+    static void obs(void *u, int cmd, int, int, uint32_t, uint32_t, uint64_t t) {
         if (cmd == HTX_CMD_REFAB || cmd == HTX_CMD_REFPB) static_cast<RefLog *>(u)->ref_ck.push_back(t);
     }
 };

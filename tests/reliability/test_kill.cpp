@@ -1,11 +1,16 @@
-// test_kill.cpp — a run killed at any point (SIGKILL, or SIGTERM/SIGINT)
-// never leaves an incomplete or unreadable file under the final result name:
-// a file called <out>.h5 must open with HDF5 and hold /summary/tokens_per_s.
+// test_kill.cpp — a run or a sweep killed at any point (SIGKILL, or
+// SIGTERM/SIGINT) never leaves an incomplete or unreadable file under a final
+// result name: a file called <out>.h5 (a run, a sweep point) must open with
+// HDF5 and hold /summary/tokens_per_s; a sweep's merged sweep.h5 must open
+// and list every point; a killed sweep resumes to the uninterrupted result.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
+#include <dirent.h>
+
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -95,6 +100,106 @@ TEST(Kill, SigkillAtRandomPointsNeverLeavesACorruptFinalFile)
     EXPECT_GT(killed_mid_run, 0) << "no kill landed before the end of a run: the test proves nothing";
     std::printf("[   INFO   ] reference run %.2f s; %d/20 killed before exit (%d while writing), %d left a final file\n",
                 t_full, killed_mid_run, killed_writing, finished);
+}
+
+// ---- sweeps ----
+
+std::string write_sweep_spec(const e2e::TempDir &tmp)
+{
+    const std::string spec = tmp.file("kill.cfg");
+    std::ofstream f(spec);
+    f << "sweep = {\n  name = \"kill\";\n  base = \"" << HTX_SOURCE_DIR << "/configs/runs/default.cfg\";\n"
+      << "  set = [ \"workload.steps=1\" ];\n"
+      << "  axes = ( { key = \"card.chips\"; values = [4, 6, 8]; } );\n};\n";
+    return spec;
+}
+
+std::vector<std::string> sweep_args(const std::string &spec, const std::string &dir, bool resume = false)
+{
+    std::vector<std::string> a{"sweep", spec, "-j", "2", "--out", dir};
+    if (resume) a.push_back("--resume");
+    return a;
+}
+
+// Every final name in a sweep directory holds a complete file; returns the
+// number of finished points.
+int check_sweep_dir(const std::string &dir, const std::string &trial, bool *merged)
+{
+    int done = 0;
+    *merged = false;
+    const std::string pts = dir + "/points";
+    if (DIR *d = opendir(pts.c_str())) {
+        while (struct dirent *e = readdir(d)) {
+            const std::string n = e->d_name;
+            if (n.size() > 3 && n.compare(n.size() - 3, 3, ".h5") == 0) {
+                check_final(pts + "/" + n, trial + " point " + n);
+                done++;
+            }
+        }
+        closedir(d);
+    }
+    if (exists(dir + "/sweep.h5")) {
+        *merged = true;
+        h5test::File f(dir + "/sweep.h5");
+        EXPECT_TRUE(f.ok()) << trial << ": sweep.h5 exists but does not open with HDF5";
+        if (f.ok()) {
+            EXPECT_EQ(f.array("/sweep/points/tokens_per_s").size(), 3u) << trial << ": sweep.h5 is incomplete";
+        }
+    }
+    return done;
+}
+
+TEST(Kill, SigkillOfASweepAtRandomPointsNeverLeavesACorruptFinalFile)
+{
+    e2e::TempDir tmp;
+    const std::string spec = write_sweep_spec(tmp);
+    const std::string ref = tmp.file("ref");
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_EQ(WEXITSTATUS(rel::wait_child(rel::spawn_htxsim(sweep_args(spec, ref)))), 0) << "the reference sweep failed";
+    const double t_full = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bool merged = false;
+    ASSERT_EQ(check_sweep_dir(ref, "reference", &merged), 3);
+    ASSERT_TRUE(merged);
+    std::mt19937_64 rng(20261124);  // seeded: the same kill points every time
+    std::uniform_real_distribution<double> anywhere(0.0, 1.1 * t_full);
+    int killed = 0, with_points = 0;
+    std::string last_killed;
+    for (int trial = 0; trial < 20; trial++) {
+        const std::string dir = tmp.file("s" + std::to_string(trial));
+        const std::string name = "sweep trial " + std::to_string(trial);
+        const pid_t pid = rel::spawn_htxsim(sweep_args(spec, dir));
+        ASSERT_GT(pid, 0);
+        std::this_thread::sleep_for(std::chrono::duration<double>(anywhere(rng)));
+        kill(pid, SIGKILL);
+        const int status = rel::wait_child(pid);
+        const bool was_killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+        if (was_killed) {
+            killed++;
+            last_killed = dir;
+        } else {
+            EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << name;
+        }
+        // the points die with their runner (PR_SET_PDEATHSIG): give them a
+        // moment, then nothing under a final name may be incomplete
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const int done = check_sweep_dir(dir, name, &merged);
+        if (done > 0) with_points++;
+        if (!was_killed) {
+            EXPECT_TRUE(merged) << name << ": a sweep that exited 0 left no sweep.h5";
+        }
+    }
+    EXPECT_GT(killed, 0) << "no kill landed before the end of a sweep: the test proves nothing";
+    std::printf("[   INFO   ] reference sweep %.2f s; %d/20 killed before exit, %d with finished points\n", t_full,
+                killed, with_points);
+    // a killed sweep resumes to the uninterrupted result
+    ASSERT_FALSE(last_killed.empty());
+    const e2e::Result r = e2e::run(sweep_args(spec, last_killed, true));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    ASSERT_EQ(check_sweep_dir(last_killed, "resumed", &merged), 3);
+    h5test::File a(ref + "/sweep.h5"), b(last_killed + "/sweep.h5");
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a.array("/sweep/points/tokens_per_s"), b.array("/sweep/points/tokens_per_s"));
+    EXPECT_EQ(a.array("/sweep/points/energy_j"), b.array("/sweep/points/energy_j"));
 }
 
 TEST(Kill, SigtermAndSigintNeverLeaveACorruptFinalFile)

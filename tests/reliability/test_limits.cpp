@@ -5,9 +5,11 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "h5_read.h"
 #include "run_process.h"
 
 namespace {
@@ -19,7 +21,19 @@ struct Case {
     std::vector<std::string> expected;   // substrings the message must contain
 };
 
-void expect_rejected(const Case &c)
+// An integer attribute (-1 when missing).
+int64_t attr_i64(const h5test::File &f, const char *obj, const char *name)
+{
+    int64_t v = -1;
+    if (H5Aexists_by_name(f.id, obj, name, H5P_DEFAULT) <= 0) return v;
+    hid_t a = H5Aopen_by_name(f.id, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    H5Aread(a, H5T_NATIVE_INT64, &v);
+    H5Aclose(a);
+    return v;
+}
+
+// Exit status 2 (bad input) unless `exit_code` says otherwise (1: a limit).
+void expect_rejected(const Case &c, int exit_code = 2)
 {
     e2e::TempDir tmp;
     const std::string out = tmp.file("r.h5");
@@ -31,7 +45,7 @@ void expect_rejected(const Case &c)
         shown += " --set " + s;
     }
     const e2e::Result r = e2e::run(args);
-    EXPECT_EQ(r.exit_code, 2) << shown << "\n" << r.out;
+    EXPECT_EQ(r.exit_code, exit_code) << shown << "\n" << r.out;
     EXPECT_NE(r.out.find("htxsim: error: "), std::string::npos) << shown << "\n" << r.out;
     for (const auto &e : c.expected) EXPECT_NE(r.out.find(e), std::string::npos) << shown << ": no '" << e << "' in\n" << r.out;
     struct stat st;
@@ -73,7 +87,7 @@ TEST(Limits, MillionChipCardsAreRejected)
 {
     expect_rejected({{"card.chips=1000000"}, {"card.chips: expected an integer in [1, 1024], got 1000000"}});
     // within the key's range but beyond what tensor parallelism over heads allows
-    expect_rejected({{"card.chips=1024"}, {"card.chips: 1024 chips exceed the model's 64 query heads"}});
+    expect_rejected({{"card.chips=1024"}, {"card.chips: 1024 chips", "exceed the model's 64 query heads"}});
 }
 
 TEST(Limits, ContextBeyondTheModelLimitIsRejected)
@@ -91,6 +105,16 @@ TEST(Limits, ContextAtTheModelLimitRuns)
     const e2e::Result r = e2e::run({"run", kDefault, "--quiet", "--out", tmp.file("edge.h5"), "--set",
                                     "workload.context=131071", "--set", "workload.steps=1"});
     EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+TEST(Limits, ModelInfoContextBeyondTheModelLimitIsRejected)
+{
+    const e2e::Result r = e2e::run({"model-info", "llama-3.1-70b", "--context", "131073"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find("--context: 131073 tokens exceed the context limit of llama-3.1-70b (model.max_seq_len = "
+                         "131072); expected an integer in [0, 131072]"),
+              std::string::npos) << r.out;
+    EXPECT_EQ(e2e::run({"model-info", "llama-3.1-70b", "--context", "131072"}).exit_code, 0);
 }
 
 TEST(Limits, AModelThatDoesNotFitIsRejected)
@@ -145,6 +169,118 @@ TEST(Limits, MalformedOverridesAndMissingFilesAreRejected)
     expect_rejected({{"model=nonexistent"}, {"model: model file \"nonexistent\" not found"}});
     expect_rejected({{"model=/dev/zero"}, {"/dev/zero: the configuration file is not a regular file"}});
     expect_rejected({{"card.memory.spec=/dev/null"}, {"/dev/null: the memory spec file is not a regular file"}});
+}
+
+TEST(Limits, HexadecimalOverridesAreReadLikeConfigFiles)
+{
+    // 0x800 is read as 2048 (it used to become the float 16.0 -> "got 16")
+    expect_rejected({{"card.chips=0x800"}, {"card.chips: expected an integer in [1, 1024], got 2048"}});
+    expect_rejected({{"card.memory.capacity_bytes=0x100000000000000L"},
+                     {"card.memory.capacity_bytes: expected an integer in [1048576, 17592186044416]",
+                      "got 72057594037927936L"}});
+    for (const char *bad : {"card.chips=-0x10", "card.chips=0x1G", "card.chips=0x", "card.chips=0x8000000000000000"})
+        expect_rejected({{bad}, {"expected a hexadecimal integer 0x followed by hex digits", "e.g. 0x10 or 0x10L"}});
+    // a float where an integer belongs says so: 16.0, not 16
+    expect_rejected({{"card.chips=16.0"}, {"card.chips: expected an integer in [1, 1024], got 16.0"}});
+    // hexadecimal floats are not numbers here (nor in libconfig files)
+    expect_rejected({{"card.chip.clock_mhz=0x1p4"},
+                     {"card.chip.clock_mhz: bad value \"0x1p4\": expected a hexadecimal integer 0x"}});
+}
+
+TEST(Limits, ModelShapesThatCannotWorkAreRejected)
+{
+    expect_rejected({{"model.dim=7"},
+                     {"model.dim: expected an integer in [1024, 65536] (within a factor of 8 of the attention width "
+                      "n_heads x head_dim = 64 x 128 = 8192", "got 7"}});
+    expect_rejected({{"model.dim=70000"}, {"model.dim: expected an integer in [1024, 65536]", "got 70000"}});
+    expect_rejected({{"model.head_dim=127"}, {"model.head_dim: expected an even head dimension (RoPE", "got 127"}});
+    expect_rejected({{"model=deepseek-v3", "model.qk_rope_head_dim=63"},
+                     {"model.qk_rope_head_dim: expected an even RoPE key dimension", "got 63"}});
+    expect_rejected({{"model.n_kv_heads=7"}, {"model.n_kv_heads: must divide model.n_heads (64)"}});
+    expect_rejected({{"model=deepseek-v3", "model.n_kv_heads=64"}, {"model.n_kv_heads: must equal model.n_heads (128)"}});
+    expect_rejected({{"model.n_heads=48", "model.head_dim=0"}, {"model.head_dim: required when model.dim (8192) is not a multiple of model.n_heads (48)"}});
+}
+
+TEST(Limits, SimulatedTimeBeyondTheLimitIsRejectedBeforeSimulation)
+{
+    // 4 steps of Llama 3.1 70B int4 stream ~35 GB of weights: > 20 ms at 1.64 TB/s
+    expect_rejected({{"sim.max_simulated_ms=1"},
+                     {"sim.max_simulated_ms: the run needs at least", "more than the limit of 1 ms",
+                      "4 steps x", "GB of weights at the card's peak"}},
+                    1);
+    expect_rejected({{"sim.max_simulated_ms=-1"}, {"sim.max_simulated_ms: expected a number in [0, 1e+12], got -1"}});
+}
+
+TEST(Limits, HostMemoryBeyondTheLimitIsRejectedBeforeSimulation)
+{
+    expect_rejected({{"sim.max_host_mb=1"}, {"sim.max_host_mb: the run needs at least", "more than the limit of 1 MiB"}}, 1);
+    expect_rejected({{"sim.max_host_mb=-5"}, {"sim.max_host_mb: expected an integer in [0, 1073741824], got -5"}});
+    expect_rejected({{"sim.power_max_bins=1"}, {"sim.power_max_bins: expected an integer in [2, 16777216], got 1"}});
+}
+
+// A limit reached during simulation stops it like a stop signal: exit 1 with
+// the HTX_E_LIMIT message, nothing under the final name, the completed steps
+// in <final>.partial with /meta@complete = 0.
+TEST(Limits, SimulatedTimeLimitStopsTheRunAndKeepsTheCompletedSteps)
+{
+    e2e::TempDir tmp;
+    const std::string full = tmp.file("full.h5"), out = tmp.file("cut.h5");
+    const int steps = 8;
+    const std::string s = "workload.steps=" + std::to_string(steps);
+    const e2e::Result r0 = e2e::run({"run", kDefault, "--quiet", "--out", full, "--set", s});
+    ASSERT_EQ(r0.exit_code, 0) << r0.out;
+    h5test::File f0(full);
+    ASSERT_TRUE(f0.ok());
+    // the lower bound the run checks up front: weights at the card's peak bandwidth
+    const double bound_ms = steps * f0.scalar("/summary/weight_bytes_per_step") /
+                            f0.scalar("/summary/mem_bw_peak_bytes_per_s") * 1e3;
+    const double full_ms = f0.scalar("/summary/simulated_time_ps") * 1e-9;
+    ASSERT_GT(full_ms, 1.02 * bound_ms) << "no room between the up-front bound and the run";
+    const double limit_ms = 0.5 * (bound_ms + full_ms);
+    char lim[64];
+    std::snprintf(lim, sizeof lim, "sim.max_simulated_ms=%.6f", limit_ms);
+    const e2e::Result r = e2e::run({"run", kDefault, "--quiet", "--out", out, "--set", s, "--set", lim});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("htxsim: error: sim.max_simulated_ms: simulated time passed the limit of"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("(/meta@complete = 0)"), std::string::npos) << r.out;
+    EXPECT_FALSE(e2e::file_exists(out));
+    ASSERT_TRUE(e2e::file_exists(out + ".partial")) << r.out;
+    h5test::File f(out + ".partial");
+    ASSERT_TRUE(f.ok());
+    const auto done = f.array("/steps/step");
+    EXPECT_GE(done.size(), 1u);
+    EXPECT_LT(done.size(), static_cast<size_t>(steps));
+    EXPECT_EQ(attr_i64(f, "/meta", "complete"), 0);
+    // the steps it kept are the full run's first steps, to the picosecond
+    const auto ends = f.array("/steps/end_ps"), ends0 = f0.array("/steps/end_ps");
+    ASSERT_LE(ends.size(), ends0.size());
+    for (size_t i = 0; i < ends.size(); i++) EXPECT_EQ(ends[i], ends0[i]) << "step " << i;
+}
+
+// The power trace of a run longer than sim.power_max_bins bins merges pairs
+// of bins: bounded memory and file size, the same energy.
+TEST(Limits, PowerTraceIsBoundedByMergingBins)
+{
+    e2e::TempDir tmp;
+    const std::string a = tmp.file("fine.h5"), b = tmp.file("capped.h5");
+    ASSERT_EQ(e2e::run({"run", kDefault, "--quiet", "--out", a, "--set", "workload.steps=2"}).exit_code, 0);
+    const e2e::Result r =
+        e2e::run({"run", kDefault, "--quiet", "--out", b, "--set", "workload.steps=2", "--set", "sim.power_max_bins=64"});
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    h5test::File fa(a), fb(b);
+    ASSERT_TRUE(fa.ok() && fb.ok());
+    const size_t bins_a = fa.array("/power/time_ps").size(), bins_b = fb.array("/power/time_ps").size();
+    EXPECT_GT(bins_a, 64u) << "the reference run must need more bins than the cap";
+    EXPECT_LE(bins_b, 64u);
+    EXPECT_GT(bins_b, 16u) << "merging went further than needed";
+    const int64_t merges = attr_i64(fb, "/power", "bin_merges");
+    EXPECT_GE(merges, 1);
+    EXPECT_EQ(attr_i64(fb, "/power", "bin_ps"), 10000000LL << merges);
+    EXPECT_EQ(attr_i64(fa, "/power", "bin_merges"), 0);
+    EXPECT_NEAR(fb.scalar("/summary/energy_j"), fa.scalar("/summary/energy_j"), 1e-9 * fa.scalar("/summary/energy_j"));
+    EXPECT_NEAR(fb.scalar("/summary/avg_power_w"), fa.scalar("/summary/avg_power_w"), 1e-9 * fa.scalar("/summary/avg_power_w"));
+    EXPECT_EQ(fa.array("/tokens/end_ps"), fb.array("/tokens/end_ps"));
 }
 
 }  // namespace

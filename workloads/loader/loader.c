@@ -34,7 +34,7 @@ htx_status htx_loader_check(const htx_plan *p, const htx_model *m, const htx_che
 static htx_status put_matrix(const htx_workload_cfg *w, const float *rows_f32, uint64_t rows, uint64_t cols,
                              uint8_t *image, uint64_t image_bytes, uint64_t addr, uint64_t bytes, htx_err *err)
 {
-    if (rows == 0) return HTX_OK;
+    if (rows == 0 || bytes == 0) return HTX_OK; /* bytes 0: not on this chip (pipeline stage) */
     if (addr + bytes > image_bytes)
         return htx_err_set(err, HTX_E_INTERNAL, NULL, 0, NULL, "tensor at %llu+%llu outside the memory image",
                            (unsigned long long)addr, (unsigned long long)bytes);
@@ -44,6 +44,7 @@ static htx_status put_matrix(const htx_workload_cfg *w, const float *rows_f32, u
 static htx_status put_vector(htx_format f, const float *x, uint64_t n, uint8_t *image, uint64_t image_bytes,
                              uint64_t addr, uint64_t bytes, htx_err *err)
 {
+    if (bytes == 0) return HTX_OK; /* not on this chip (pipeline stage) */
     if (addr + bytes > image_bytes)
         return htx_err_set(err, HTX_E_INTERNAL, NULL, 0, NULL, "vector outside the memory image");
     return htx_quant_vector(f, x, n, image + addr, err);

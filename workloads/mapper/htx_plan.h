@@ -15,6 +15,13 @@
  *    all-reduce.
  *  - classifier: split over the vocabulary; each chip reduces its slice to a
  *    (value, index) pair and an all-gather of batch pairs picks the argmax.
+ *  - pipeline stages (card.parallelism.pipeline_stages = S > 1): the chips
+ *    split into S groups of consecutive ids, each holding a contiguous layer
+ *    range balanced by bytes per chip; the splits above apply within a group
+ *    and collectives stay in it (htx_op.group_first/size).  The residual
+ *    stream crosses stages by SEND/RECV; the last stage sends the chosen
+ *    tokens back to stage 0.  Batch-1 decode runs the stages one after the
+ *    other.
  * Every chip executes its program in order; weight streaming of the next
  * operation may overlap compute of the current one (the chip model decides).
  */
@@ -44,10 +51,24 @@ typedef enum {
     HTX_OP_ALLREDUCE,  /* sum partial results across chips                     */
     HTX_OP_ALLGATHER,  /* gather per-chip results on every chip                */
     HTX_OP_ARGMAX,     /* final token selection (vector unit)                  */
+    HTX_OP_SEND,       /* point-to-point: send comm_bytes to chip `peer`       */
+    HTX_OP_RECV,       /* point-to-point: wait for comm_bytes from chip `peer` */
     HTX_OP_KIND_COUNT
 } htx_op_kind;
 
 const char *htx_op_kind_name(htx_op_kind k);
+
+#define HTX_OP_MAX_DEPS 8
+
+/* The chip unit whose completion ends an op (htx_op_kind_unit).  Within one
+ * unit, ops complete in program order; the dependency derivation relies on it. */
+typedef enum {
+    HTX_UNIT_MATRIX = 0, /* GEMV, ATTENTION (attention holds the vector unit too) */
+    HTX_UNIT_VECTOR,     /* EMBED, NORM, ROPE, ACTIVATION, RESIDUAL, ARGMAX, ROUTER (top-k last) */
+    HTX_UNIT_DMA,        /* KV_APPEND (done when the entry has left the scratchpad) */
+    HTX_UNIT_LINK,       /* collectives and any other inter-chip op             */
+    HTX_UNIT_COUNT
+} htx_op_unit;
 
 typedef struct {
     htx_op_kind kind;
@@ -66,8 +87,23 @@ typedef struct {
     uint64_t vector_elems;     /* vector-unit element operations                 */
     htx_format format;         /* storage format of what is read                 */
     /* communication */
-    uint64_t comm_bytes;       /* collective payload per chip (full vector size) */
+    uint64_t comm_bytes;       /* collective payload per chip (full vector size);
+                                  SEND/RECV: the message bytes                   */
+    int group_first, group_size; /* ALLREDUCE/ALLGATHER run over chips [group_first,
+                                  group_first + group_size), ring order = chip id:
+                                  the chip's pipeline stage (all chips if 1 stage) */
+    int peer;                  /* SEND: destination chip; RECV: source chip      */
+    /* data-flow dependencies (htx_plan_deps, workloads/mapper/plan_deps.c): the op
+     * may start once ops deps[0..n_deps) of the same program have completed */
+    int32_t deps[HTX_OP_MAX_DEPS]; /* producer op indices, < this op's index      */
+    uint8_t n_deps;
+    uint8_t has_deps;          /* 1 once htx_plan_deps ran; 0: depend on the previous op */
 } htx_op;
+
+/* Message tag of a SEND/RECV, the same at both ends (step, sending chip,
+ * op.layer).  Bit 63 is set; collective tags keep it clear (chip_collectives.cpp
+ * numbers them from the step), so the two never meet in a chip's mailbox. */
+uint64_t htx_p2p_tag(int step, int src_chip, int layer);
 
 typedef struct {
     htx_op *ops;
@@ -89,6 +125,13 @@ void htx_plan_free(htx_plan *p);
  * `prog` is reused: its ops are overwritten. */
 htx_status htx_plan_program(const htx_plan *p, int step, int chip, htx_program *prog, htx_err *err);
 void htx_program_free(htx_program *prog);
+
+/* Unit class of an op kind (kinds this file does not know: HTX_UNIT_LINK). */
+htx_op_unit htx_op_kind_unit(htx_op_kind k);
+/* Fill deps/n_deps/has_deps of every op of `prog` from the decoder's data
+ * flow (rules in plan_deps.c and docs/chip.md).  Called at the end of program
+ * generation; programs built by hand may call it too. */
+void htx_plan_deps(htx_program *prog);
 
 /* One decode step of a continuous batch: `n` sequences, each in its own KV
  * cache slot, each with its own context.  (Fixed runs use n = w.batch,
@@ -112,6 +155,16 @@ htx_status htx_plan_program_batch(const htx_plan *p, const htx_step_batch *b, in
 
 /* Placement summary (bytes). */
 int htx_plan_chips(const htx_plan *p);
+/* Pipeline stages (card.parallelism.pipeline_stages; 1 = none) and a chip's stage. */
+int htx_plan_stages(const htx_plan *p);
+typedef struct {
+    int stage;                   /* 0 .. stages-1                                      */
+    int first_chip, chips;       /* the stage's chips [first_chip, first_chip + chips) */
+    int rank;                    /* this chip's index among them                       */
+    int layer_begin, layer_end;  /* layers [layer_begin, layer_end) held by the stage  */
+    int embedding, classifier;   /* 1 if the stage holds the embedding / classifier    */
+} htx_plan_stage_info;
+htx_plan_stage_info htx_plan_chip_stage(const htx_plan *p, int chip);
 uint64_t htx_plan_weight_bytes(const htx_plan *p, int chip);
 uint64_t htx_plan_kv_bytes(const htx_plan *p, int chip);          /* reserved cache */
 uint64_t htx_plan_capacity_bytes(const htx_plan *p);

@@ -29,12 +29,16 @@ typedef struct {
 } plan_region;
 
 typedef struct {
+    /* pipeline stage: chips [group_first, group_first + group_size) hold layers
+     * [l0, l1); this chip is `rank` within them.  Tensor/expert parallel splits
+     * below are over the stage's chips. */
+    int stage, rank, group_first, group_size, l0, l1;
     int q0, nq;       /* query heads [q0, q0+nq)                          */
     int kv0, nkv;     /* KV heads needed by those query heads             */
     int f0, nf;       /* dense FFN intermediate rows                      */
     int s0, ns;       /* shared-expert intermediate rows (all shared experts concatenated) */
     int v0, nv;       /* vocabulary rows of the classifier                */
-    int n_experts;    /* routed experts e with e % chips == chip          */
+    int n_experts;    /* routed experts e with e % group_size == rank     */
     plan_region *layer;   /* [n_layers][T_LAYER_TENSOR_COUNT]             */
     plan_region embed, final_norm, classifier;
     uint64_t expert_bytes;    /* one routed expert (up|down), weight format */
@@ -48,6 +52,7 @@ struct htx_plan {
     htx_workload_cfg w;
     uint64_t seed;
     int chips;
+    int stages;               /* pipeline stages (1 = tensor/expert parallel) */
     int max_context;          /* context + steps                            */
     plan_chip *chip;          /* [chips]                                    */
 };

@@ -65,6 +65,13 @@ htx_status htx_model_validate(const htx_model *m, const char *file, htx_err *err
             goto out;
         }
         CHECK_RANGE(head_dim, 1, 65536);
+        /* RoPE rotates pairs of dimensions of every q and k head */
+        if (m->head_dim % 2 != 0) {
+            st = htx_err_set(err, HTX_E_CONFIG, file, 0, "model.head_dim",
+                             "expected an even head dimension (RoPE rotates pairs of dimensions), got %d",
+                             m->head_dim);
+            goto out;
+        }
     } else if (m->attn == HTX_ATTN_MLA) {
         if (m->n_kv_heads != m->n_heads) {
             st = htx_err_set(err, HTX_E_CONFIG, file, 0, "model.n_kv_heads",
@@ -76,6 +83,12 @@ htx_status htx_model_validate(const htx_model *m, const char *file, htx_err *err
         CHECK_RANGE(qk_nope_head_dim, 1, 65536);
         CHECK_RANGE(qk_rope_head_dim, 1, 65536);
         CHECK_RANGE(v_head_dim, 1, 65536);
+        if (m->qk_rope_head_dim % 2 != 0) {
+            st = htx_err_set(err, HTX_E_CONFIG, file, 0, "model.qk_rope_head_dim",
+                             "expected an even RoPE key dimension (RoPE rotates pairs of dimensions), got %d",
+                             m->qk_rope_head_dim);
+            goto out;
+        }
         if (m->head_dim != 0 && m->head_dim != m->qk_nope_head_dim + m->qk_rope_head_dim) {
             st = htx_err_set(err, HTX_E_CONFIG, file, 0, "model.head_dim",
                              "MLA: expected 0 or qk_nope_head_dim + qk_rope_head_dim = %d, got %d",
@@ -85,6 +98,24 @@ htx_status htx_model_validate(const htx_model *m, const char *file, htx_err *err
     } else {
         st = htx_err_set(err, HTX_E_CONFIG, file, 0, "model.attn", "expected \"gqa\" or \"mla\"");
         goto out;
+    }
+    {
+        /* Sanity bound between the residual width and the attention width
+         * (n_heads x the per-head dim of the output projection's input).
+         * Published models keep them within 0.5x-2.3x (Gemma 3 27B 0.76x,
+         * Qwen3-235B 2x, DeepSeek-V3 2.29x: their config.json files); a factor
+         * of 8 either way admits any plausible design and catches a width
+         * typed into the wrong key (dim = 7 with 64 heads of 128). */
+        const long per_head = m->attn == HTX_ATTN_MLA ? m->v_head_dim : m->head_dim;
+        const long width = (long)m->n_heads * per_head;
+        if (width > 8L * m->dim || 8L * width < m->dim) {
+            st = htx_err_set(err, HTX_E_CONFIG, file, 0, "model.dim",
+                             "expected an integer in [%ld, %ld] (within a factor of 8 of the attention width "
+                             "n_heads x %s = %d x %ld = %ld; published models: 0.5x to 2.3x), got %d",
+                             (width + 7) / 8, 8L * width, m->attn == HTX_ATTN_MLA ? "v_head_dim" : "head_dim",
+                             m->n_heads, per_head, width, m->dim);
+            goto out;
+        }
     }
     CHECK_RANGE(sliding_window, 0, 1L << 30);
     if (m->sliding_window > 0)

@@ -60,6 +60,13 @@ typedef struct {
     double prefill_fixed_ps;      /* per prompt, >= 0                                */
     double prefill_ps_per_token;  /* per prompt token, >= 0                          */
     double pcie_bytes_per_s;      /* HTX_PREFILL_HOST: KV transfer bandwidth, > 0    */
+    /* HTX_PREFILL_HOST, optional: the simulator's host link times the KV
+     * hand-over instead of pcie_bytes_per_s.  Called once per transfer, in
+     * admission order, with the bytes (the prompt's KV cache plus the first
+     * token id) and the time the host has them ready; returns when they have
+     * landed on the card (>= start_ps).  The link queues transfers itself. */
+    int64_t (*kv_transfer)(void *ctx, uint64_t bytes, int64_t start_ps);
+    void *kv_transfer_ctx;
 } htx_sched_cfg;
 
 /* Composition of one decode step (arrays owned by the scheduler, valid until
@@ -88,6 +95,10 @@ htx_status htx_sched_next(htx_sched *s, htx_sched_step *step, int *has_step, htx
 
 /* The step returned by htx_sched_next took duration_ps (> 0). */
 htx_status htx_sched_complete(htx_sched *s, int64_t duration_ps, htx_err *err);
+
+/* The replay so far: every request (admit_ps / first_token_ps where known)
+ * and the completed steps with their times.  Valid until the next call. */
+const htx_trace *htx_sched_trace(const htx_sched *s);
 
 /* Peak batch and KV reservation seen so far. */
 void htx_sched_peaks(const htx_sched *s, int32_t *max_batch, uint64_t *max_kv_bytes);

@@ -18,6 +18,12 @@
  *    the k-th decode step of request r (k = 0, 1, ...) has context
  *    prompt_tokens[r] + k.  token_id[e] is the token fed in, or -1.
  *  - Optional step times: step_start_ps[s], step_duration_ps[s] (both or none).
+ *  - steps_gated (needs step times): 1 = the host issued step s at
+ *    step_start_ps[s], only after step s-1's tokens had reached it (a serving
+ *    replay: the composition of a step depends on when the previous one
+ *    ended); a replay then starts step s no earlier than step_start_ps[s].
+ *    0 = every step was known up front (a fixed run); the times are what the
+ *    card did, not constraints.
  *  - Optional MoE routing: experts[(e * n_moe_layers + l) * top_k + j] is the
  *    j-th routed expert chosen for entry e at MoE layer l (distinct, in
  *    [0, n_experts)).
@@ -53,6 +59,8 @@ typedef struct {
     int has_times;            /* 1: step_start_ps / step_duration_ps are valid   */
     int64_t *step_start_ps;   /* (n_steps) when the step starts                  */
     int64_t *step_duration_ps;/* (n_steps) how long it takes, > 0                */
+    int steps_gated;          /* 1: step s was issued at step_start_ps[s] after  */
+                              /* step s-1 ended (serving replay); needs times    */
     /* entries, (n_entries) each: sum of batch[] */
     int64_t n_entries;
     int32_t *seq;             /* request index                                   */

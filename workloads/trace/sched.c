@@ -55,7 +55,8 @@ static htx_status check_cfg(const htx_sched_cfg *c, htx_err *err)
         key = "prefill_fixed_ps";
     else if (bad_coeff(c->prefill_ps_per_token))
         key = "prefill_ps_per_token";
-    else if (c->prefill == HTX_PREFILL_HOST && !(c->pcie_bytes_per_s > 0.0 && isfinite(c->pcie_bytes_per_s)))
+    else if (c->prefill == HTX_PREFILL_HOST && !c->kv_transfer &&
+             !(c->pcie_bytes_per_s > 0.0 && isfinite(c->pcie_bytes_per_s)))
         key = "pcie_bytes_per_s";
     if (!key)
         return HTX_OK;
@@ -196,10 +197,16 @@ static void admit(htx_sched *s, int32_t r)
         release(s, r);
         return;
     }
-    int64_t xfer_start = s->pcie_free_ps > s->host_free_ps ? s->pcie_free_ps : s->host_free_ps;
-    double bytes = (double)p * (double)s->cfg.kv_bytes_per_token;
-    s->pcie_free_ps = xfer_start + llround(bytes / s->cfg.pcie_bytes_per_s * 1e12);
-    s->ready_ps[r] = s->pcie_free_ps;
+    if (s->cfg.kv_transfer) { /* the simulator's host link: its own queue and timing */
+        uint64_t bytes = (uint64_t)p * s->cfg.kv_bytes_per_token + sizeof(int32_t);
+        int64_t done = s->cfg.kv_transfer(s->cfg.kv_transfer_ctx, bytes, s->host_free_ps);
+        s->ready_ps[r] = done > s->host_free_ps ? done : s->host_free_ps;
+    } else {
+        int64_t xfer_start = s->pcie_free_ps > s->host_free_ps ? s->pcie_free_ps : s->host_free_ps;
+        double bytes = (double)p * (double)s->cfg.kv_bytes_per_token;
+        s->pcie_free_ps = xfer_start + llround(bytes / s->cfg.pcie_bytes_per_s * 1e12);
+        s->ready_ps[r] = s->pcie_free_ps;
+    }
     s->pending[s->n_pending++] = r;
 }
 
@@ -298,6 +305,11 @@ out:
     return st;
 }
 
+const htx_trace *htx_sched_trace(const htx_sched *s)
+{
+    return &s->t;
+}
+
 void htx_sched_peaks(const htx_sched *s, int32_t *max_batch, uint64_t *max_kv_bytes)
 {
     if (max_batch)
@@ -313,6 +325,7 @@ htx_status htx_sched_take_trace(htx_sched *s, htx_trace *out, htx_err *err)
         return htx_err_set(err, HTX_E_INVAL, NULL, 0, NULL, "replay not finished: %lld of %lld requests done",
                            (long long)s->finished, (long long)s->t.n_requests);
     *out = s->t;
+    out->steps_gated = 1; /* step s was decided when step s-1 had ended */
     htx_trace_init(&s->t);
     return HTX_OK;
 }

@@ -111,6 +111,11 @@ htx_status htx_trace_read_azure_csv(const char *path, int64_t max_requests, htx_
             sec0 = sec;
             frac0 = frac;
         }
+        if (sec < sec0) { /* before the first row: also keeps (sec - sec0) * PS_PER_S from overflowing */
+            st = htx_err_set(err, HTX_E_FORMAT, path, lineno, "TIMESTAMP",
+                             "arrival goes backwards (rows must be in time order)");
+            goto out;
+        }
         if (sec - sec0 > INT64_MAX / PS_PER_S - 1) {
             st = htx_err_set(err, HTX_E_FORMAT, path, lineno, "TIMESTAMP", "too far after the first row");
             goto out;

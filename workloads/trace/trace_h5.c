@@ -115,7 +115,8 @@ static htx_status write_all(const htx_trace *t, hid_t f, const char *path, htx_e
                       NULL, err)) ||
          (st = put_ds(f, "/steps/duration_ps", 1, &ns, 1, t->step_duration_ps, "ps",
                       "decode step duration (every entry's token exists at start + duration)", path, NULL,
-                      err))))
+                      err)) ||
+         (st = put_int_attr(f, "steps_gated", t->steps_gated ? 1 : 0, path, err))))
         goto out;
     if (t->experts) {
         hsize_t d[3] = {ne, (hsize_t)t->n_moe_layers, (hsize_t)t->top_k};
@@ -210,6 +211,35 @@ static htx_status get_ds(hid_t f, const char *name, int rank, const int64_t *wan
         }
         dims[i] = (int64_t)d[i];
         count *= (size_t)d[i];
+    }
+    {
+        /* a dataset can declare any extent without storing it: refuse one that
+         * claims more elements than the whole file could hold, before
+         * allocating for it (a 10 KB file declaring 10^9 elements) */
+        hsize_t file_bytes = 0;
+        const size_t elem = H5Tget_size(type);
+        size_t n = 1;
+        int too_big = H5Fget_filesize(f, &file_bytes) < 0 || elem == 0;
+        for (int i = 0; i < rank && !too_big; i++) {
+            if (d[i] != 0 && n > (size_t)file_bytes / d[i])
+                too_big = 1;
+            n *= (size_t)d[i];
+        }
+        if (too_big || (elem && n > (size_t)file_bytes / elem)) {
+            st = htx_err_set(err, HTX_E_FORMAT, path, 0, name,
+                             "declares more elements than the file's %llu bytes can hold (a damaged or "
+                             "truncated file)", (unsigned long long)file_bytes);
+            goto out;
+        }
+        /* htx_trace_write stores every element; a dataset whose stored bytes
+         * fall short of its extent is damaged (HDF5 1.10.8 reads a compact
+         * dataset with no data through a NULL pointer) */
+        if (n > 0 && H5Dget_storage_size(ds) < (hsize_t)n * elem) {
+            st = htx_err_set(err, HTX_E_FORMAT, path, 0, name,
+                             "stores %llu bytes for %zu elements of %zu bytes (a damaged file)",
+                             (unsigned long long)H5Dget_storage_size(ds), n, elem);
+            goto out;
+        }
     }
     /* read as int64 whatever the stored width, then narrow with a range check
      * (HDF5's own conversion would clip out-of-range values silently) */
@@ -339,6 +369,21 @@ static htx_status read_all(hid_t f, const char *path, htx_trace *t, htx_err *err
         }
         for (int64_t s = 0; s < ns; s++)
             t->step_start_ps[s] = t->step_duration_ps[s] = -1;
+    }
+    if (H5Aexists(f, "steps_gated") > 0) { /* optional: absent = 0 */
+        hid_t a = -1, type = -1;
+        int64_t v = -1;
+        int ok = (a = H5Aopen(f, "steps_gated", H5P_DEFAULT)) >= 0 && (type = H5Aget_type(a)) >= 0 &&
+                 H5Tget_class(type) == H5T_INTEGER && H5Aread(a, H5T_NATIVE_INT64, &v) >= 0 && (v == 0 || v == 1);
+        if (type >= 0)
+            H5Tclose(type);
+        if (a >= 0)
+            H5Aclose(a);
+        if (!ok) {
+            st = htx_err_set(err, HTX_E_FORMAT, path, 0, "/steps_gated", "expected the integer 0 or 1");
+            goto out;
+        }
+        t->steps_gated = (int)v;
     }
     if (H5Lexists(f, "/routing", H5P_DEFAULT) > 0) {
         int64_t want[3] = {ne, -1, -1};

@@ -41,6 +41,9 @@ static htx_status check_steps(const htx_trace *t, const char *file, htx_err *err
 {
     htx_status st = HTX_OK;
     int64_t sum = 0;
+    if (t->steps_gated && !t->has_times)
+        BAD("/steps_gated", "gated steps (issued after the previous step ended) need /steps/start_ps and "
+            "/steps/duration_ps");
     for (int64_t s = 0; s < t->n_steps; s++) {
         if (t->batch[s] < 1)
             BAD("/steps/batch", "step %lld: batch of %d (expected >= 1)", (long long)s, (int)t->batch[s]);

@@ -20,7 +20,7 @@ uint64_t htx_chip_mac_cycles(const htx_chip_cfg *c, uint64_t macs)
 uint64_t htx_chip_vector_cycles(const htx_chip_cfg *c, uint64_t elems)
 {
     if (elems == 0) return 0;
-    return ceil_div(elems, (uint64_t)c->vector_lanes) + 1;
+    return ceil_div(elems, (uint64_t)c->vector_lanes) + (uint64_t)c->vector_pipeline_depth;
 }
 
 uint64_t htx_chip_cycle_ps(const htx_chip_cfg *c)

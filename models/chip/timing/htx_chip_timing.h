@@ -11,7 +11,10 @@
  * Attention scores and weighted sums run on the same array with the KV cache
  * as the streamed operand: ceil(macs / (mac_rows · mac_cols)) + depth.
  * Vector unit: `vector_lanes` element operations per cycle, plus a pipeline
- * fill of one cycle per op:  ceil(elems / lanes) + 1.
+ * fill of vector_pipeline_depth cycles per op:  ceil(elems / lanes) + depth.
+ * How these counts become time on the chip's units (streamed tiles, SRAM
+ * bank conflicts, overlap of independent ops) is in docs/chip.md and
+ * sim/card/command_processor.h; the SRAM bank model is htx_sram_timing.h.
  */
 #ifndef HTX_CHIP_TIMING_H
 #define HTX_CHIP_TIMING_H
