@@ -338,10 +338,20 @@ int cmd_run(int argc, char **argv)
         }
         if (!quiet) {
             const RunSummary &s = result.summary;
-            std::printf("htxsim: %s — %s on %d x chip (%s, %d ch), batch %d, context %d, %d steps, %s weights\n",
-                        cfg.name, cfg.model.name, cfg.card.chips, spec.name, cfg.card.memory.channels,
-                        cfg.workload.batch, cfg.workload.context, cfg.workload.steps,
-                        htx_format_name(cfg.workload.weight_format));
+            if (replay.active()) {  // the plan holds KV slots for the largest batch and context of the replay
+                int max_batch = 0;
+                for (int32_t n : result.step_n) max_batch = std::max(max_batch, static_cast<int>(n));
+                std::printf("htxsim: %s — %s on %d x chip (%s, %d ch), replay: %zu steps, batch up to %d (of %d KV "
+                            "slots), contexts up to %d, %s weights\n",
+                            cfg.name, cfg.model.name, cfg.card.chips, spec.name, cfg.card.memory.channels,
+                            result.steps.size(), max_batch, cfg.workload.batch, cfg.workload.context,
+                            htx_format_name(cfg.workload.weight_format));
+            } else {
+                std::printf("htxsim: %s — %s on %d x chip (%s, %d ch), batch %d, context %d, %d steps, %s weights\n",
+                            cfg.name, cfg.model.name, cfg.card.chips, spec.name, cfg.card.memory.channels,
+                            cfg.workload.batch, cfg.workload.context, cfg.workload.steps,
+                            htx_format_name(cfg.workload.weight_format));
+            }
             std::printf("  tokens/s            %10.2f\n", s.tokens_per_s);
             std::printf("  ms/token p50 / p99  %10.3f / %.3f\n", s.ms_per_token_p50, s.ms_per_token_p99);
             std::printf("  weights per step    %10.2f GB\n", s.weight_bytes_per_step / 1e9);

@@ -193,6 +193,7 @@ htx_status Replay::prepare(htx_run_cfg &cfg, htx_err *err)
 
 htx_status Replay::attach(const htx_run_cfg &cfg, const htx_plan *plan, Card &card, htx_err *err)
 {
+    plan_ = plan;  // a capture records the plan's seeded MoE routing
     if (!active()) return HTX_OK;
     serving_ = std::make_unique<ServingReport>();
     serving_->input = !trace_path_.empty() ? trace_path_ : azure_path_;
@@ -255,7 +256,7 @@ htx_status Replay::finish(const Card &card, int done, RunResult &result, htx_err
     if (!active() && !capturing()) return HTX_OK;
     const StepSource &src = card.step_source();
     htx_trace_free(&executed_);
-    htx_status st = src.executed_trace(done, &executed_, err);
+    htx_status st = src.executed_trace(done, &executed_, err, plan_);
     if (st != HTX_OK) return st;
     if (!active()) return HTX_OK;
     result.step_n.assign(executed_.batch, executed_.batch + executed_.n_steps);

@@ -77,6 +77,7 @@ private:
     htx_trace input_{};               // what prepare read
     bool steps_ = false;              // input has steps
     htx_trace executed_{};            // what ran (finish)
+    const htx_plan *plan_ = nullptr;  // the run's plan (attach), for seeded routing in captures
     std::unique_ptr<ServingReport> serving_;
 };
 

@@ -66,9 +66,10 @@ typedef struct {
     double dram_core_j;
     bool dram_io_from_model;
     double dram_io_j;
-    uint64_t link_bytes;           /* payload bytes sent on chip-to-chip links,
-                                      counted once per hop                          */
-    uint64_t pcie_bytes;           /* payload bytes over the host link              */
+    uint64_t link_bytes;           /* bytes on the wire of chip-to-chip links (payload
+                                      + packet headers), counted once per hop       */
+    uint64_t pcie_bytes;           /* bytes on the wire of the host link (TLP/DLLP
+                                      framing included)                              */
 } htx_event_counts;
 
 /* Energy (joules) per component; the static entries are 0. */

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 
 #include "card_payload.h"
 #include "interconnect.h"
@@ -31,23 +30,15 @@ uint64_t make_tag(int step, int collective, size_t xfer)
            (static_cast<uint64_t>(collective) << kXferBits) | static_cast<uint64_t>(xfer);
 }
 
-// The chips a collective runs over: the op's group when the mapper's htx_op
-// has one (group_first, group_size > 0: pipeline stages), else every chip.
-template <typename T, typename = void>
-struct HasGroup : std::false_type {};
-template <typename T>
-struct HasGroup<T, std::void_t<decltype(T::group_first), decltype(T::group_size)>> : std::true_type {};
-
-template <typename Op>
-void group_of(const Op &op, int chips, int *first, int *size)
+// The chips a collective runs over: the op's group (pipeline stages give
+// each stage its own group), or every chip when the mapper leaves it empty.
+void group_of(const htx_op &op, int chips, int *first, int *size)
 {
     *first = 0;
     *size = chips;
-    if constexpr (HasGroup<Op>::value) {
-        if (op.group_size > 0) {
-            *first = static_cast<int>(op.group_first);
-            *size = static_cast<int>(op.group_size);
-        }
+    if (op.group_size > 0) {
+        *first = op.group_first;
+        *size = op.group_size;
     }
 }
 }  // namespace

@@ -97,7 +97,7 @@ bool StepSource::push(const int32_t *seq, const int32_t *context, int32_t n, con
     return true;
 }
 
-htx_status StepSource::executed_trace(int64_t done, htx_trace *out, htx_err *err) const
+htx_status StepSource::executed_trace(int64_t done, htx_trace *out, htx_err *err, const htx_plan *seeded) const
 {
     htx_trace_init(out);
     const htx_trace &rq = request_times();
@@ -111,6 +111,17 @@ htx_status StepSource::executed_trace(int64_t done, htx_trace *out, htx_err *err
     }
     const size_t row = static_cast<size_t>(moe_layers_) * static_cast<size_t>(top_k_);
     if (st == HTX_OK && row) st = htx_trace_alloc_routing(out, moe_layers_, top_k_, n_experts_, err);
+    // no routing table: the mapper drew the experts from the seed; record its draw
+    int32_t seeded_layers = 0;
+    std::vector<int32_t> draw;
+    if (st == HTX_OK && !row && seeded) {
+        const htx_model &m = *htx_plan_model(seeded);
+        for (int l = 0; l < m.n_layers; l++) seeded_layers += htx_model_layer_is_moe(&m, l) ? 1 : 0;
+        if (seeded_layers > 0) {
+            draw.resize(static_cast<size_t>(m.experts_per_token));
+            st = htx_trace_alloc_routing(out, seeded_layers, m.experts_per_token, m.n_routed_experts, err);
+        }
+    }
     uint64_t prev_host = 0;
     for (int64_t s = 0; s < done && st == HTX_OK; s++) {
         const size_t k = static_cast<size_t>(s);
@@ -138,6 +149,10 @@ htx_status StepSource::executed_trace(int64_t done, htx_trace *out, htx_err *err
                                            experts_.data() + (f + static_cast<size_t>(i)) * row +
                                                static_cast<size_t>(l) * static_cast<size_t>(top_k_),
                                            err);
+        for (int32_t i = 0; st == HTX_OK && seeded_layers && i < n_[k]; i++)
+            for (int32_t l = 0; st == HTX_OK && l < seeded_layers; l++)
+                if ((st = htx_plan_seeded_experts(seeded, static_cast<int>(s), l, i, draw.data(), err)) == HTX_OK)
+                    st = htx_trace_set_experts(out, e0 + i, l, draw.data(), err);
         prev_host = host;
     }
     out->steps_gated = gated_ ? 1 : 0;

@@ -61,7 +61,9 @@ public:
     // times, ready for htx_trace_write or the serving metrics.  Step times:
     // gated: start = release, else start = max(chip 0's start, previous host
     // arrival); duration = host arrival - start.  *out is initialised here.
-    htx_status executed_trace(int64_t done, htx_trace *out, htx_err *err) const;
+    // Steps that had no routing table used the plan's seeded routing; with
+    // `seeded` (the run's plan, MoE models) the capture records that choice.
+    htx_status executed_trace(int64_t done, htx_trace *out, htx_err *err, const htx_plan *seeded = nullptr) const;
 
 protected:
     explicit StepSource(bool gated) : gated_(gated) { htx_trace_init(&req_); }

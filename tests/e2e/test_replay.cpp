@@ -69,6 +69,53 @@ TEST(Replay, CapturedFixedRunReplaysIdentically)
     EXPECT_LT(start[1], host[0]);
 }
 
+// A MoE run without a routing table uses the mapper's seeded routing; its
+// capture records that routing, so the replay routes the same tokens to the
+// same experts (identical timing), and a different routing table changes it.
+TEST(Replay, CapturedMoeRunRecordsTheSeededRouting)
+{
+    e2e::TempDir tmp;
+    const std::string a = tmp.file("a.h5"), b = tmp.file("b.h5"), c = tmp.file("c.h5");
+    const std::string tr = tmp.file("run.trace.h5"), skew = tmp.file("skew.trace.h5");
+    const std::vector<std::string> moe = {"--set", "model=mixtral-8x22b", "--set", "workload.context=512"};
+    std::vector<std::string> args = {"run", kDefault, "--quiet", "--set", "workload.batch=2", "--set",
+                                     "workload.steps=2", "--out", a, "--capture-trace", tr};
+    args.insert(args.end(), moe.begin(), moe.end());
+    auto r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    htx_trace t;
+    htx_err err;
+    ASSERT_EQ(htx_trace_read(tr.c_str(), 1 << 20, &t, &err), HTX_OK) << err.msg;
+    ASSERT_NE(t.experts, nullptr) << "the capture has no routing";
+    EXPECT_EQ(t.n_moe_layers, 56);  // Mixtral-8x22B: every layer is MoE
+    EXPECT_EQ(t.top_k, 2);
+    EXPECT_EQ(t.n_experts, 8);
+    const size_t cells = static_cast<size_t>(t.n_entries) * static_cast<size_t>(t.n_moe_layers * t.top_k);
+    std::vector<int> load(8, 0);
+    for (size_t i = 0; i < cells; i++) {
+        ASSERT_GE(t.experts[i], 0);
+        ASSERT_LT(t.experts[i], 8);
+        load[static_cast<size_t>(t.experts[i])]++;
+    }
+    EXPECT_GT(*std::min_element(load.begin(), load.end()), 0) << "seeded routing should use every expert";
+
+    args = {"replay", kDefault, "--quiet", "--trace", tr, "--out", b};
+    args.insert(args.end(), moe.begin(), moe.end());
+    r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    expect_same_group(h5test::File(a), h5test::File(b), "steps/");
+
+    // every token to experts 0 and 1 (chips 0 and 1): a different step time
+    for (size_t i = 0; i < cells; i++) t.experts[i] = static_cast<int32_t>(i % 2);
+    ASSERT_EQ(htx_trace_write(&t, skew.c_str(), &err), HTX_OK) << err.msg;
+    htx_trace_free(&t);
+    args = {"replay", kDefault, "--quiet", "--trace", skew, "--out", c};
+    args.insert(args.end(), moe.begin(), moe.end());
+    r = run(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(h5test::File(a).scalar("/summary/simulated_time_ps"), h5test::File(c).scalar("/summary/simulated_time_ps"));
+}
+
 TEST(Replay, SchedulerStepsWaitForTheHostAndTheNextArrival)
 {
     e2e::TempDir tmp;

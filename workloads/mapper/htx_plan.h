@@ -153,8 +153,17 @@ typedef struct {
 htx_status htx_plan_program_batch(const htx_plan *p, const htx_step_batch *b, int step, int chip,
                                   htx_program *prog, htx_err *err);
 
+/* The plan's seeded routing (used when a step batch has no `experts`): the
+ * top_k (= model experts_per_token) distinct routed experts of batch entry
+ * `entry` at the `moe_layer`-th MoE layer (0-based, layer order) of step
+ * `step`, in draw order.  For capturing what a run without a routing table did. */
+htx_status htx_plan_seeded_experts(const htx_plan *p, int step, int moe_layer, int entry, int32_t *out,
+                                   htx_err *err);
+
 /* Placement summary (bytes). */
 int htx_plan_chips(const htx_plan *p);
+/* The model the plan was built for (owned by the plan). */
+const htx_model *htx_plan_model(const htx_plan *p);
 /* Pipeline stages (card.parallelism.pipeline_stages; 1 = none) and a chip's stage. */
 int htx_plan_stages(const htx_plan *p);
 typedef struct {

@@ -321,6 +321,8 @@ void htx_plan_free(htx_plan *p)
     free(p);
 }
 
+const htx_model *htx_plan_model(const htx_plan *p) { return &p->m; }
+
 int htx_plan_chips(const htx_plan *p) { return p->chips; }
 int htx_plan_stages(const htx_plan *p) { return p->stages; }
 

@@ -141,6 +141,42 @@ static htx_status check_batch(const htx_plan *p, const htx_step_batch *b, htx_er
     return HTX_OK;
 }
 
+/* Seeded uniform routing of batch entry `entry` at layer `l` of step `step`:
+ * top-k distinct experts drawn from splitmix64.  `stamp` (n_routed_experts,
+ * no entry + 1 in it yet) marks the chosen experts with entry + 1; each choice
+ * also counts in hit[e] (may be NULL) and goes to out[] in draw order (may be NULL). */
+static void seeded_experts(const htx_plan *p, int step, int l, int entry, int *stamp, int *hit, int32_t *out)
+{
+    const htx_model *m = &p->m;
+    uint64_t s = mix64(p->seed ^ mix64(((uint64_t)step << 40) ^ ((uint64_t)l << 20) ^ (uint64_t)entry));
+    for (int picked = 0; picked < m->experts_per_token;) {
+        s = mix64(s);
+        const int e = (int)(s % (uint64_t)m->n_routed_experts);
+        if (stamp[e] == entry + 1) continue; /* chosen by this entry already */
+        stamp[e] = entry + 1;
+        if (hit) hit[e]++;
+        if (out) out[picked] = e;
+        picked++;
+    }
+}
+
+htx_status htx_plan_seeded_experts(const htx_plan *p, int step, int moe_layer, int entry, int32_t *out,
+                                   htx_err *err)
+{
+    const htx_model *m = &p->m;
+    int l = 0;
+    for (int seen = -1; l < m->n_layers; l++)
+        if (htx_model_layer_is_moe(m, l) && ++seen == moe_layer) break;
+    if (l == m->n_layers || entry < 0)
+        return htx_err_set(err, HTX_E_INVAL, NULL, 0, "moe_layer",
+                           "MoE layer %d / entry %d outside model '%s'", moe_layer, entry, m->name);
+    int *stamp = calloc((size_t)m->n_routed_experts, sizeof *stamp);
+    if (!stamp) return htx_err_set(err, HTX_E_NOMEM, NULL, 0, NULL, "out of memory for the routing draw");
+    seeded_experts(p, step, l, entry, stamp, NULL, out);
+    free(stamp);
+    return HTX_OK;
+}
+
 htx_status htx_plan_program_batch(const htx_plan *p, const htx_step_batch *bt, int step, int chip,
                                   htx_program *prog, htx_err *err)
 {
@@ -317,15 +353,7 @@ htx_status htx_plan_program_batch(const htx_plan *p, const htx_step_batch *bt, i
                     for (int k = 0; k < bt->top_k; k++) hit[e[k]]++; /* distinct: checked above */
                     continue;
                 }
-                uint64_t s = mix64(p->seed ^ mix64(((uint64_t)step << 40) ^ ((uint64_t)l << 20) ^ (uint64_t)b));
-                for (int picked = 0; picked < m->experts_per_token;) {
-                    s = mix64(s);
-                    int e = (int)(s % (uint64_t)m->n_routed_experts);
-                    if (stamp[e] == b + 1) continue; /* chosen by this sequence already */
-                    stamp[e] = b + 1;
-                    hit[e]++;
-                    picked++;
-                }
+                seeded_experts(p, step, l, b, stamp, hit, NULL);
             }
             moe_index++;
             for (int e = rank; e < m->n_routed_experts; e += G) {
