@@ -31,6 +31,7 @@ typedef struct {
     htx_refresh_mode refresh;
     int queue;
     double pd_idle_ns;
+    double max_time_ms; /* trace request times above this are rejected (bounds host time) */
     int no_batching;
 } opts_t;
 
@@ -47,6 +48,7 @@ typedef struct {
     const char *path;
     int line;
     double tck_ps; /* DRAMSim3 cycles -> ps */
+    double max_ps; /* latest request time accepted */
 } trace_t;
 
 typedef struct {
@@ -78,6 +80,8 @@ static void usage(FILE *f)
             "  --refresh all_bank|per_bank   refresh mode (default all_bank)\n"
             "  --queue N            read and write queue depth in bursts (default 64)\n"
             "  --powerdown-ns T     enter power-down after T ns idle (default off)\n"
+            "  --max-time-ms T      reject trace requests later than T ms of simulated time\n"
+            "                       (default 1000; idle time costs host time: refreshes)\n"
             "  --check              run the protocol checker; print the violation count\n"
             "  --no-burst-batching  schedule every column command separately (same results, slower)\n"
             "  --out FILE           write the statistics to an HDF5 result file\n");
@@ -106,6 +110,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
     o->seed = 1;
     o->map = "RoBaCoBgCh";
     o->queue = 64;
+    o->max_time_ms = 1000.0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -207,17 +212,20 @@ static int parse_args(int argc, char **argv, opts_t *o)
                 }
                 o->queue = (int)u;
             }
-        } else if (!strcmp(a, "--write-fraction") || !strcmp(a, "--powerdown-ns")) {
+        } else if (!strcmp(a, "--write-fraction") || !strcmp(a, "--powerdown-ns") || !strcmp(a, "--max-time-ms")) {
             NEED_VALUE();
             char *end;
             double d = strtod(v, &end);
-            if (*end || !(d >= 0) || (!strcmp(a, "--write-fraction") && d > 1)) {
+            const int frac = !strcmp(a, "--write-fraction"), tmax = !strcmp(a, "--max-time-ms");
+            if (*end || !(d >= 0) || (frac && d > 1) || (tmax && !(d > 0 && d <= 1e9))) {
                 fprintf(stderr, "htxsim mem: %s: expected a number%s, got \"%s\"\n", a,
-                        !strcmp(a, "--write-fraction") ? " in [0, 1]" : " >= 0", v);
+                        frac ? " in [0, 1]" : tmax ? " in (0, 1e9]" : " >= 0", v);
                 return 0;
             }
-            if (!strcmp(a, "--write-fraction"))
+            if (frac)
                 o->write_fraction = d;
+            else if (tmax)
+                o->max_time_ms = d;
             else
                 o->pd_idle_ns = d;
         } else {
@@ -300,6 +308,7 @@ static int trace_next(trace_t *tr, mreq_t *r)
         char a[128] = "", b[128] = "", c[128] = "", d[128] = "";
         int n = sscanf(p, "%127s %127s %127s %127s", a, b, c, d);
         uint64_t x, y;
+        const char *when = a; /* the time field, for the message */
         memset(r, 0, sizeof *r);
         r->size = 64;
         if ((!strcmp(a, "LD") || !strcmp(a, "ST")) && n >= 2 && parse_u64(b, &x)) {
@@ -313,7 +322,11 @@ static int trace_next(trace_t *tr, mreq_t *r)
             if (n >= 3) {
                 if (!parse_u64(c, &y))
                     goto bad;
-                r->t_ps = (uint64_t)((double)y * tr->tck_ps);
+                const double t = (double)y * tr->tck_ps;
+                when = c;
+                if (t > tr->max_ps)
+                    goto late;
+                r->t_ps = (uint64_t)t;
             }
             return 1;
         }
@@ -321,12 +334,21 @@ static int trace_next(trace_t *tr, mreq_t *r)
             uint64_t sz;
             if (!parse_u64(d, &sz) || sz < 1 || sz > (1u << 20))
                 goto bad;
+            if ((double)x > tr->max_ps)
+                goto late;
             r->t_ps = x; /* htxsim */
             r->addr = y;
             r->is_write = b[0] == 'W';
             r->size = (uint32_t)sz;
             return 1;
         }
+        goto bad;
+    late:
+        fprintf(stderr,
+                "%s:%d: trace: request time %s is later than --max-time-ms %.6g ms of simulated time "
+                "(raise --max-time-ms to replay it)\n",
+                tr->path, tr->line, when, tr->max_ps / 1e9);
+        return -1;
     bad:
         fprintf(stderr,
                 "%s:%d: trace: expected \"0xADDR READ|WRITE [cycle]\" (DRAMSim3), \"LD|ST ADDR\" (Ramulator) "
@@ -437,6 +459,7 @@ int htx_cmd_mem(int argc, char **argv)
         tr.f = fopen(o.trace_path, "r");
         tr.path = o.trace_path;
         tr.tck_ps = spec.tck_ps;
+        tr.max_ps = o.max_time_ms * 1e9;
         if (!tr.f) {
             fprintf(stderr, "htxsim mem: %s: cannot open trace: %s\n", o.trace_path, strerror(errno));
             return EXIT_BADINPUT;

@@ -122,3 +122,23 @@ TEST(MemCmd, BadInputExitsTwo) {
     EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--pattern", "random", "--requests", "1", "--map", "RoBa"}), 2);
     EXPECT_EQ(run({"--help"}), 0);
 }
+
+// Fuzz finding (fuzz_mem_trace, 2026-11-23): one request 3.3 s into an idle
+// channel cost every refresh on the way (minutes under the fuzzer's
+// sanitizers).  Trace times are bounded by --max-time-ms (default 1000).
+TEST(MemCmd, TraceTimesBeyondTheLimitAreRejected) {
+    std::string late = tmp("late.trace");
+    {
+        std::ofstream f(late);
+        f << "0 R 0x0 64\n0x30111111101 R 0x0 64\n";  // htxsim format: 3.3 s
+    }
+    EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--trace", late}), 2);
+    EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--trace", late, "--max-time-ms", "4000"}), 0);
+    {
+        std::ofstream f(late);
+        f << "0x100 READ 2000000000\n";  // DRAMSim3 cycles: 2e9 x tCK (0.94 ns) > 1 s
+    }
+    EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--trace", late}), 2);
+    EXPECT_EQ(run({"--spec", spec("lpddr5x-8533.cfg"), "--trace", late, "--max-time-ms", "0"}), 2);  // bad option
+    std::remove(late.c_str());
+}

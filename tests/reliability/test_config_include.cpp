@@ -71,6 +71,42 @@ TEST(ConfigInclude, IncludeOfADirectoryIsAnErrorNotAnExit)
     EXPECT_EQ(WEXITSTATUS(status), 100 + HTX_E_CONFIG) << "the parser exited the process instead of returning";
 }
 
+// Fuzz finding (fuzz_run_cfg, 2026-11-23): libconfig's scanner builds the
+// include name from escapes and NUL-truncated runs ("\/" drops the backslash,
+// bytes after a NUL are lost), so `@include "\/<NUL>x"` names "/": the
+// pre-check must read the name the way libconfig does.  Also an empty name
+// (the include directory itself) and dropped backslashes.
+TEST(ConfigInclude, IncludeNamesAreReadLikeLibconfigReadsThem)
+{
+    Scratch s;
+    static const char kFound[] = "# x\n\n@include \"\\/\0\0\0003.=e\";\n}{\n\\";
+    const std::string cases[] = {
+        std::string(kFound, sizeof kFound - 1),
+        "@include \"\"\n",
+        "a = 1;\n  @include\t\"\\.\\.\"\n",  // "\.\." reads ".."
+    };
+    const int lines[] = {3, 1, 2};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        const std::string path = s.dir + "/run" + std::to_string(i) + ".cfg";
+        FILE *f = std::fopen(path.c_str(), "wb");
+        ASSERT_NE(f, nullptr);
+        std::fwrite(cases[i].data(), 1, cases[i].size(), f);
+        std::fclose(f);
+        const int status = call_in_child([&] {
+            htx_run_cfg cfg;
+            htx_err err;
+            std::memset(&cfg, 0, sizeof cfg);
+            htx_err_clear(&err);
+            htx_status st = htx_run_cfg_load(path.c_str(), nullptr, 0, &cfg, &err);
+            if (st == HTX_OK) htx_run_cfg_free(&cfg);
+            if (st != HTX_OK && err.line != lines[i]) return HTX_E_INTERNAL;
+            return st;
+        });
+        ASSERT_TRUE(WIFEXITED(status)) << "case " << i;
+        EXPECT_EQ(WEXITSTATUS(status), 100 + HTX_E_CONFIG) << "case " << i << ": exited inside libconfig or wrong line";
+    }
+}
+
 TEST(ConfigInclude, MemorySpecThatIsADirectoryIsAnErrorNotAnExit)
 {
     Scratch s;
