@@ -1,5 +1,6 @@
 /* dram_spec.c — load and validate a DRAM channel specification (libconfig). */
 #include "dram_spec.h"
+#include "htx_cfg_includes.h"
 
 #include <libconfig.h>
 #include <math.h>
@@ -487,6 +488,7 @@ htx_status htx_dram_spec_load(const char *path, htx_dram_spec *out, htx_err *err
     config_init(&cfg);
 
     if ((st = htx_check_regular_file(path, "memory spec file", err)) != HTX_OK) goto out;
+    if ((st = htx_check_config_includes(path, NULL, err)) != HTX_OK) goto out; /* libconfig exits on some */
     FILE *f = fopen(path, "r");
     if (!f) {
         st = htx_err_set(err, HTX_E_IO, path, 0, NULL, "cannot open memory spec file");

@@ -5,6 +5,7 @@
  * table, then walks the file and rejects any key the table does not know.
  */
 #include "htx_power_spec.h"
+#include "htx_cfg_includes.h"
 
 #include <libconfig.h>
 #include <math.h>
@@ -268,6 +269,7 @@ htx_status htx_power_spec_load(const char *path, htx_power_spec *out, htx_err *e
         goto out;
     }
     if ((st = htx_check_regular_file(path, "power spec file", err)) != HTX_OK) goto out;
+    if ((st = htx_check_config_includes(path, NULL, err)) != HTX_OK) goto out; /* libconfig exits on some */
     if (!config_read_file(&cfg, path)) {
         st = htx_err_set(err, HTX_E_CONFIG, config_error_file(&cfg) ? config_error_file(&cfg) : path,
                          config_error_line(&cfg), NULL, "syntax error: %s", config_error_text(&cfg));

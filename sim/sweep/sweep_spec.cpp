@@ -15,6 +15,7 @@
 #include <sstream>
 
 extern "C" {
+#include "htx_cfg_includes.h"
 #include "htx_config.h"
 }
 
@@ -381,6 +382,10 @@ htx_status spec_load(const char *path, Spec *out, htx_err *err)
     Ctx c{path, err};
     htx_status st = HTX_OK;
     const config_setting_t *g = nullptr, *axes = nullptr;
+    // libconfig exits the process on an @include of a directory: check first
+    if ((st = htx_check_regular_file(path, "sweep spec", err)) != HTX_OK ||
+        (st = htx_check_config_includes(path, dir_of(path).c_str(), err)) != HTX_OK)
+        goto out;
     {
         std::ifstream in(path);
         if (!in) {

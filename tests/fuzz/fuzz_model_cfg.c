@@ -13,8 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     htx_err err;
     memset(&model, 0, sizeof model);
     htx_err_clear(&err);
-    if (!htx_fuzz_includes_regular(data, size, "models"))
-        return 0; /* libconfig exits on an @include of a directory (see fuzz_file.h) */
     const char *path = htx_fuzz_write(data, size, "models", ".cfg");
     (void)htx_model_load(path, &model, &err); /* htx_model owns no memory */
     return 0;

@@ -13,8 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     htx_err err;
     memset(&spec, 0, sizeof spec);
     htx_err_clear(&err);
-    if (!htx_fuzz_includes_regular(data, size, ""))
-        return 0; /* libconfig exits on an @include of a directory (see fuzz_file.h) */
     const char *path = htx_fuzz_write(data, size, "", ".cfg");
     (void)htx_power_spec_load(path, &spec, &err); /* htx_power_spec owns no memory */
     return 0;

@@ -13,8 +13,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     htx_err err;
     memset(&cfg, 0, sizeof cfg);
     htx_err_clear(&err);
-    if (!htx_fuzz_includes_regular(data, size, "runs"))
-        return 0; /* libconfig exits on an @include of a directory (see fuzz_file.h) */
     const char *path = htx_fuzz_write(data, size, "runs", ".cfg");
     if (htx_run_cfg_load(path, NULL, 0, &cfg, &err) == HTX_OK)
         htx_run_cfg_free(&cfg);

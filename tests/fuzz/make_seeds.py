@@ -116,8 +116,42 @@ def trace_csv_seeds(out, shared):
     put(out, "fuzz_trace", "small.csv",
         b"TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.9799600,4808,10\n"
         b"2023-11-16 18:17:03.9799600,12,1\n2023-11-16 18:17:05,300,44\n")
+    for name, data in structured_traces().items():
+        put(out, "fuzz_trace", name, data)
     put(out, "fuzz_trace", "crlf.csv",
         b"TIMESTAMP,ContextTokens,GeneratedTokens\r\n2024-02-29 23:59:59.5,1,1\r\n2024-03-01 00:00:00,2,3\r\n")
+
+
+# 'T' inputs of fuzz_trace: a trace spelled out field by field (layout in
+# fuzz_trace.c), valid so that fuzzing starts from traces that round-trip.
+def structured_trace(requests, steps, times=None, routing=None):
+    b = b"T" + struct.pack("<B", len(requests))
+    for arrival, prompt, output, admit, first in requests:
+        b += struct.pack("<qiiqq", arrival, prompt, output, admit, first)
+    b += struct.pack("<BB", len(steps), (1 if times else 0) | (2 if routing else 0))
+    for s, entries in enumerate(steps):
+        b += struct.pack("<B", len(entries))
+        for seq, ctx, tok in entries:
+            b += struct.pack("<iii", seq, ctx, tok)
+        if times:
+            b += struct.pack("<qq", *times[s])
+    if routing:
+        layers, top_k, n_exp, experts = routing
+        b += struct.pack("<BBi", layers, top_k, n_exp)
+        b += b"".join(struct.pack("<i", x) for x in experts)
+    return b
+
+
+def structured_traces():
+    timed = structured_trace([(0, 4, 3, 0, 1500000), (1000000, 2, 2, -1, -1)],
+                             [[(0, 4, 17)], [(0, 5, 5), (1, 2, 9)]],
+                             times=[(2000000, 500000), (2500000, 600000)])
+    fixed = structured_trace([(0, 8, 3, -1, -1)] * 2, [[(0, 8, -1), (1, 8, -1)], [(0, 9, -1), (1, 9, -1)]])
+    # 3 entries x 2 layers x top-2 of 8 experts, distinct within a row
+    routed = structured_trace([(0, 16, 2, -1, -1)] * 3, [[(0, 16, -1), (1, 16, -1), (2, 16, -1)]],
+                              routing=(2, 2, 8, [0, 1, 2, 3, 4, 5, 6, 7, 1, 0, 3, 2]))
+    requests_only = structured_trace([(0, 100, 10, -1, -1), (250000000, 37, 1, -1, -1)], [])
+    return {"timed.T": timed, "fixed.T": fixed, "routed.T": routed, "requests.T": requests_only}
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@
 extern "C" {
 #include "dram_spec.h"
 #include "htx_config.h"
+#include "htx_power_spec.h"
 }
 
 namespace {
@@ -118,6 +119,38 @@ TEST(ConfigInclude, MemorySpecThatIsADirectoryIsAnErrorNotAnExit)
     });
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_GT(WEXITSTATUS(status), 100 + HTX_OK) << "the parser exited the process instead of returning an error";
+}
+
+// Memory and power specs go through libconfig too (no include directory:
+// names are relative to the working directory); an @include of a directory
+// in them is an error naming the spec's line, not an exit.
+TEST(ConfigInclude, SpecIncludesOfADirectoryAreErrorsNotExits)
+{
+    Scratch s;
+    const std::string path = s.dir + "/spec.cfg";
+    FILE *f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("# spec\n@include \"\\/tmp\"\n", f);  // "\/tmp" reads "/tmp"
+    std::fclose(f);
+    for (int which = 0; which < 2; which++) {
+        const int status = call_in_child([&] {
+            htx_err err;
+            htx_err_clear(&err);
+            htx_status st;
+            if (which == 0) {
+                htx_dram_spec spec;
+                st = htx_dram_spec_load(path.c_str(), &spec, &err);
+            } else {
+                htx_power_spec spec;
+                st = htx_power_spec_load(path.c_str(), &spec, &err);
+            }
+            if (st != HTX_OK && err.line != 2) return HTX_E_INTERNAL;
+            return st;
+        });
+        ASSERT_TRUE(WIFEXITED(status)) << which;
+        EXPECT_EQ(WEXITSTATUS(status), 100 + HTX_E_CONFIG) << (which ? "power" : "memory")
+                                                            << " spec: exited inside libconfig or wrong line";
+    }
 }
 
 }  // namespace
