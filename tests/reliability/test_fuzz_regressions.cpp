@@ -152,4 +152,25 @@ TEST(FuzzRegressions, HugeRootHeaderIsAnError)
     EXPECT_STREQ(err.msg, "cannot open the trace file");
 }
 
+// Found by fuzz_trace's structured mode: a timed step whose start + duration
+// passes INT64_MAX made the order check overflow (UBSan) instead of being
+// refused.
+TEST(FuzzRegressions, StepEndingAfterTheLargestTimeIsRefusedWithoutOverflow)
+{
+    htx_trace t;
+    htx_trace_init(&t);
+    htx_err err;
+    htx_err_clear(&err);
+    ASSERT_EQ(htx_trace_add_request(&t, 0, 1, 3, nullptr, &err), HTX_OK);
+    const int32_t seq[1] = {0}, ctx[1] = {1};
+    ASSERT_EQ(htx_trace_append_step(&t, 1, seq, ctx, nullptr, 7885078837516469376LL, 7885078839350357357LL, &err),
+              HTX_OK);
+    const int32_t ctx2[1] = {2};
+    ASSERT_EQ(htx_trace_append_step(&t, 1, seq, ctx2, nullptr, 7885078837516469377LL, 1, &err), HTX_OK);
+    EXPECT_EQ(htx_trace_validate(&t, 131072, "t.h5", &err), HTX_E_FORMAT);
+    EXPECT_STREQ(err.key, "/steps/duration_ps");
+    EXPECT_NE(std::string(err.msg).find("ends after the largest time (2^63 - 1 ps)"), std::string::npos) << err.msg;
+    htx_trace_free(&t);
+}
+
 }  // namespace

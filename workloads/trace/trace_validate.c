@@ -56,6 +56,10 @@ static htx_status check_steps(const htx_trace *t, const char *file, htx_err *err
         if (t->step_duration_ps[s] < 1)
             BAD("/steps/duration_ps", "step %lld: duration %lld ps (expected > 0)", (long long)s,
                 (long long)t->step_duration_ps[s]);
+        if (t->step_duration_ps[s] > INT64_MAX - t->step_start_ps[s]) /* the end below must not overflow */
+            BAD("/steps/duration_ps", "step %lld: start %lld ps + duration %lld ps ends after the largest "
+                "time (2^63 - 1 ps)", (long long)s, (long long)t->step_start_ps[s],
+                (long long)t->step_duration_ps[s]);
         if (s > 0 && t->step_start_ps[s] < t->step_start_ps[s - 1] + t->step_duration_ps[s - 1])
             BAD("/steps/start_ps", "step %lld starts at %lld ps, before step %lld ends (%lld ps)",
                 (long long)s, (long long)t->step_start_ps[s], (long long)(s - 1),
