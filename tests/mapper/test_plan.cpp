@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "plan_guards.h"
 #include "test_fixtures.h"
 
 extern "C" {
@@ -12,11 +13,6 @@ extern "C" {
 }
 
 namespace {
-
-struct PlanGuard {
-    htx_plan *p = nullptr;
-    ~PlanGuard() { htx_plan_free(p); }
-};
 
 TEST(Split, EvenAndUneven)
 {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "plan_guards.h"
 #include "test_fixtures.h"
 
 extern "C" {
@@ -13,15 +14,6 @@ extern "C" {
 }
 
 namespace {
-
-struct PlanGuard {
-    htx_plan *p = nullptr;
-    ~PlanGuard() { htx_plan_free(p); }
-};
-struct ProgGuard {
-    htx_program prog{};
-    ~ProgGuard() { htx_program_free(&prog); }
-};
 
 // A small Llama-shaped model: 4 layers, 8 heads / 2 KV heads, dim 256.
 htx_model small_llama()

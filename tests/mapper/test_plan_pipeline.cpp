@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "plan_guards.h"
 #include "test_fixtures.h"
 
 extern "C" {
@@ -15,15 +16,6 @@ extern "C" {
 }
 
 namespace {
-
-struct PlanGuard {
-    htx_plan *p = nullptr;
-    ~PlanGuard() { htx_plan_free(p); }
-};
-struct ProgGuard {
-    htx_program prog{};
-    ~ProgGuard() { htx_program_free(&prog); }
-};
 
 htx_plan *build(int chips, int stages, const htx_model &m, const htx_workload_cfg &w, htx_err *err)
 {
