@@ -11,18 +11,10 @@
 #include "trace_test_util.h"
 
 using trace_test::err_text;
+using trace_test::two_requests;
 using trace_test::tmp_path;
 
 namespace {
-
-// Two requests (prompt 10, output 3 at t=0; prompt 20, output 2 at 5 ns).
-void two_requests(htx_trace *t)
-{
-    htx_err err;
-    htx_trace_init(t);
-    ASSERT_EQ(htx_trace_add_request(t, 0, 10, 3, nullptr, &err), HTX_OK);
-    ASSERT_EQ(htx_trace_add_request(t, 5000, 20, 2, nullptr, &err), HTX_OK);
-}
 
 htx_sched_cfg host_cfg()
 {

@@ -12,17 +12,9 @@
 #include "trace_test_util.h"
 
 using trace_test::err_text;
+using trace_test::two_requests;
 
 namespace {
-
-// Two requests: r0 arrives at 0 (prompt 10, output 3), r1 at 5000 ps (prompt 20, output 2).
-void two_requests(htx_trace *t)
-{
-    htx_err err;
-    htx_trace_init(t);
-    ASSERT_EQ(htx_trace_add_request(t, 0, 10, 3, nullptr, &err), HTX_OK);
-    ASSERT_EQ(htx_trace_add_request(t, 5000, 20, 2, nullptr, &err), HTX_OK);
-}
 
 htx_sched_cfg small_cfg(htx_prefill_mode mode)
 {

@@ -48,4 +48,12 @@ void sample_trace(htx_trace *t, bool routing)
     }
 }
 
+void two_requests(htx_trace *t)
+{
+    htx_err err;
+    htx_trace_init(t);
+    ASSERT_EQ(htx_trace_add_request(t, 0, 10, 3, nullptr, &err), HTX_OK);
+    ASSERT_EQ(htx_trace_add_request(t, 5000, 20, 2, nullptr, &err), HTX_OK);
+}
+
 }  // namespace trace_test
