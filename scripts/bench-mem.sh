@@ -14,15 +14,11 @@
 #   SEQ_REQUESTS     requests of the sequential streams (default 10000000)
 #   RANDOM_REQUESTS  requests of the random streams (default 2000000)
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-"$root/build"}
+. "$(dirname "$0")/bench-common.sh"
+bench_setup "${1:-}" htx-mem
+bin=$bench_bin
 seq_n=${SEQ_REQUESTS:-10000000}
 rnd_n=${RANDOM_REQUESTS:-2000000}
-bin="$build/models/memory/htx-mem"
-if [ ! -x "$bin" ]; then
-    cmake -S "$root" -B "$build" >/dev/null
-    cmake --build "$build" -j2 --target htx-mem >/dev/null
-fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%-14s %-10s %10s %8s %7s %9s %14s %14s %7s\n' spec pattern requests "GB/s" "% peak" "batched" \

@@ -7,14 +7,10 @@
 #   STEPS   decode steps per run (default 2)
 # Memory-only request rates: scripts/bench-mem.sh.
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-"$root/build"}
+. "$(dirname "$0")/bench-common.sh"
+bench_setup "${1:-}" htxsim
+bin=$bench_bin
 steps=${STEPS:-2}
-bin="$build/sim/htxsim"
-if [ ! -x "$bin" ]; then
-    cmake -S "$root" -B "$build" >/dev/null
-    cmake --build "$build" -j2 --target htxsim >/dev/null
-fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '%-34s %6s %10s %12s %12s %10s %12s\n' workload batch tokens/s "host s/step" "sim/host" "RSS MB" "weights GB"

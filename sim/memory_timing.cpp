@@ -121,6 +121,27 @@ htx_memfo_cfg memory_timing_from_spec(const htx_run_cfg &cfg, const htx_dram_spe
     return m;
 }
 
+htx_memx_cfg memory_exact_cfg(const htx_run_cfg &cfg, double power_bin_ps)
+{
+    const htx_memory_cfg &mc = cfg.card.memory;
+    htx_memx_cfg m{};
+    m.channels = mc.channels;
+    m.interleave_bytes = mc.interleave_bytes;
+    m.request_bytes = cfg.card.chip.dma_burst_bytes;
+    htx_dram_ctrl_cfg_default(&m.ctrl);
+    m.ctrl.refresh_mode = static_cast<htx_refresh_mode>(mc.refresh);
+    m.ctrl.page_policy = static_cast<htx_page_policy>(mc.page_policy);
+    const uint64_t latency_ps = static_cast<uint64_t>(std::llround(mc.controller_latency_ns * 1000.0));
+    m.ctrl.frontend_latency_ps = latency_ps / 2;
+    m.ctrl.backend_latency_ps = latency_ps - latency_ps / 2;
+    m.ctrl.power_bin_ps = power_bin_ps;
+    m.reuse.enabled = mc.reuse;
+    m.reuse.tile_bytes = cfg.card.chip.weight_tile_bytes;
+    m.reuse.sample_tiles = mc.reuse_sample_tiles;
+    m.reuse.period_tiles = mc.reuse_period_tiles;
+    return m;
+}
+
 double memory_peak_bytes_per_s(const htx_run_cfg &cfg, const htx_dram_spec &spec)
 {
     return htx_dram_spec_peak_bytes_per_s(&spec) * cfg.card.memory.channels;

@@ -9,6 +9,7 @@ extern "C" {
 #include "dram_spec.h"
 #include "htx_config.h"
 #include "htx_err.h"
+#include "mem_exact.h"
 #include "mem_first_order.h"
 }
 
@@ -46,6 +47,12 @@ htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, u
 // engines x outstanding requests x request bytes.
 htx_memfo_cfg memory_timing_from_spec(const htx_run_cfg &cfg, const htx_dram_spec &spec,
                                       const MemoryCalibration *cal);
+// Exact (command-level) memory of one chip: the card's channels,
+// interleave and page/refresh policy, requests of dma_burst_bytes, default
+// controller queues, controller latency split evenly between the front end
+// (request to scheduler) and back end (data to requester); power bins of
+// power_bin_ps.
+htx_memx_cfg memory_exact_cfg(const htx_run_cfg &cfg, double power_bin_ps);
 // Peak (spec) bytes/s of one chip's memory.
 double memory_peak_bytes_per_s(const htx_run_cfg &cfg, const htx_dram_spec &spec);
 

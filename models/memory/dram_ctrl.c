@@ -275,12 +275,15 @@ void htx_dram_ctrl_set_source(htx_dram_ctrl *c, htx_dram_source_fn fn, void *use
 
 bool htx_dram_ctrl_source_blocked(const htx_dram_ctrl *c) { return c->src && c->held_valid; }
 
+uint64_t htx_dram_ctrl_admit_time_ps(const htx_dram_ctrl *c) { return c->admit_ps; }
+
 /* Equivalent to a driver calling htx_dram_ctrl_enqueue(next request, t_ps)
  * until one is refused: each such call first runs pick() (issue_until), which
  * updates the read/write mode from the queue counts before the bursts are
  * added; the rest of pick() has no lasting effect here. */
 void htx_dram_admit(htx_dram_ctrl *c, uint64_t t_ps)
 {
+    c->admit_ps = t_ps;
     for (;;) {
         if (!c->held_valid) {
             if (!c->src(c->src_user, &c->held))

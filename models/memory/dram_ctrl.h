@@ -114,6 +114,10 @@ void htx_dram_ctrl_set_source(htx_dram_ctrl *c, htx_dram_source_fn fn, void *use
 void htx_dram_ctrl_pull(htx_dram_ctrl *c, uint64_t now_ps);
 /* true while the source holds a request the queues could not take yet. */
 bool htx_dram_ctrl_source_blocked(const htx_dram_ctrl *c);
+/* Inside a source callback: the time (ps) its request would arrive at, i.e.
+ * the command time or pull() time of this admission.  An open-loop front end
+ * offers only requests that have arrived by then (mem_exact.c). */
+uint64_t htx_dram_ctrl_admit_time_ps(const htx_dram_ctrl *c);
 
 /* Earliest time at which advance() has something to do; UINT64_MAX when no
  * request is queued or in flight. */

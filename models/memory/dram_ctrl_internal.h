@@ -131,6 +131,7 @@ struct htx_dram_ctrl {
     void *src_user;
     htx_dram_req held;
     int held_valid;
+    uint64_t admit_ps;   /* time of the admission in progress (source callbacks) */
     uint64_t touched[2]; /* [dir] flat banks (< 64) that received bursts since cleared */
     /* statistics */
     htx_stats *stats;

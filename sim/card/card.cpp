@@ -14,7 +14,8 @@ namespace {
 }  // namespace
 
 Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo_cfg &mem,
-           const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images)
+           const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images,
+           const ExactMemory *exact)
     : sc_module(name)
 {
     const int n = cfg.card.chips;
@@ -32,11 +33,17 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
         std::snprintf(prefix, sizeof prefix, "chip%d.mem", i);
         std::snprintf(chip_name, sizeof chip_name, "chip%d", i);
         std::snprintf(mem_name, sizeof mem_name, "chip%d_mem", i);
-        htx_memfo *m = nullptr;
-        if (htx_memfo_new(&mem, stats, prefix, &m, &err) != HTX_OK) fail(err);
         std::vector<uint8_t> image;
         if (static_cast<size_t>(i) < images.size()) image = std::move(images[static_cast<size_t>(i)]);
-        memories_.push_back(std::make_unique<ChipMemory>(mem_name, m, std::move(image)));
+        if (exact) {
+            htx_memx *m = nullptr;
+            if (htx_memx_new(exact->spec, &exact->cfg, stats, prefix, &m, &err) != HTX_OK) fail(err);
+            memories_.push_back(std::make_unique<ChipMemory>(mem_name, m, std::move(image)));
+        } else {
+            htx_memfo *m = nullptr;
+            if (htx_memfo_new(&mem, stats, prefix, &m, &err) != HTX_OK) fail(err);
+            memories_.push_back(std::make_unique<ChipMemory>(mem_name, m, std::move(image)));
+        }
         chips_.push_back(std::make_unique<Chip>(chip_name, i, cfg, plan, stats));
         Chip &chip = *chips_.back();
         chip.mem_socket.bind(memories_.back()->socket);
@@ -46,6 +53,13 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
         chip.host_socket.bind(host_->from_chip[i]);
     }
     set_step_source(std::make_unique<FixedSteps>(cfg.workload.batch, cfg.workload.context, cfg.workload.steps));
+}
+
+htx_status Card::finish_memory(uint64_t end_ps, htx_err *err)
+{
+    for (auto &m : memories_)
+        if (m->finish(end_ps, err) != HTX_OK) return err->status;
+    return HTX_OK;
 }
 
 void Card::set_step_source(std::unique_ptr<StepSource> source)
@@ -64,13 +78,27 @@ void Card::set_power(htx_power_card *power, const Chip::DramEnergy *dram)
 Fidelity Card::fidelity(const htx_run_cfg &cfg)
 {
     const bool calibrated = cfg.card.memory.model == HTX_MEMMODEL_CALIBRATED;
-    return Fidelity{
+    const bool exact = cfg.card.memory.model == HTX_MEMMODEL_EXACT;
+    const std::string fo_memory =
         std::string(calibrated ? "calibrated: channel rate = sustained bandwidth the cycle-accurate controller "
                                  "achieves on this spec streaming the chip's requests (refresh, row switches, "
                                  "JEDEC timing; /memory/calibration); "
                                : "first-order: channel rate = the spec's peak; ") +
-            "per-channel latency (controller + tRCD + RL + burst), address-interleaved channels, FIFO per "
-            "channel, requester bytes-in-flight limit",
+        "per-channel latency (controller + tRCD + RL + burst), address-interleaved channels, FIFO per "
+        "channel, requester bytes-in-flight limit";
+    const std::string exact_memory =
+        "exact: every DMA request through a cycle-accurate controller per channel (DRAM commands with every "
+        "timing constraint of the spec, FR-FCFS, refresh, page policy), address-interleaved channels, the "
+        "controller queues as back-pressure, simulated lazily up to each completion the chip waits for";
+    const std::string reuse =
+        cfg.card.memory.reuse
+            ? "; steady-state reuse ON (approximate): full weight tiles timed by a model fitted to windows of " +
+                  std::to_string(cfg.card.memory.reuse_sample_tiles) + " exact tiles every " +
+                  std::to_string(cfg.card.memory.reuse_sample_tiles + cfg.card.memory.reuse_period_tiles) +
+                  " (/stats/chip<N>/mem/reuse: tiles reused, prediction error on the sampled tiles)"
+            : "";
+    return Fidelity{
+        exact ? exact_memory + reuse : fo_memory,
         "micro-architectural first order: matrix-unit block cycles (edge blocks, pipeline fill), "
         "vector-unit lanes, double-buffered DMA weight streaming overlapping compute",
         std::string(cfg.card.link.model == HTX_LINKMODEL_PACKET
@@ -88,8 +116,12 @@ Fidelity Card::fidelity(const htx_run_cfg &cfg)
         "latency",
         std::string("event energy per DMA tile, operation and message from the power spec (scaled to the process "
                     "node and temperature); static, regulator and board power; ") +
-            (calibrated ? "DRAM command, I/O and background energy from the cycle-accurate model (DRAMPower-style, "
-                          "IDD currents of the spec)"
+            (calibrated || exact
+                 ? std::string("DRAM command, I/O and background energy from the cycle-accurate model (DRAMPower-"
+                               "style, IDD currents of the spec)") +
+                       (exact ? ": per byte from the calibration stream in the power trace, the exact "
+                                "controllers' totals in /stats/chip<N>/mem/ch<K>"
+                              : "")
                         : "DRAM energy per bit and background per GiB from the power spec")};
 }
 

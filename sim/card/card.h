@@ -29,11 +29,22 @@ struct Fidelity {
 
 class Card : public sc_core::sc_module {
 public:
+    // Command-level memory (card.memory.model = "exact"): every chip gets
+    // `cfg.channels` cycle-accurate controllers of `spec` instead of `mem`.
+    struct ExactMemory {
+        const htx_dram_spec *spec;
+        htx_memx_cfg cfg;
+    };
     // Builds the modules; throws std::runtime_error with the C core's message
-    // if a model cannot be created.  `mem` is the per-chip memory timing;
-    // `images` (functional mode, else empty) the initial memory content per chip.
+    // if a model cannot be created.  `mem` is the per-chip memory timing
+    // (unless `exact`); `images` (functional mode, else empty) the initial
+    // memory content per chip.
     Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo_cfg &mem,
-         const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images = {});
+         const htx_plan *plan, htx_stats *stats, std::vector<std::vector<uint8_t>> images = {},
+         const ExactMemory *exact = nullptr);
+
+    // After simulation: drain exact memories and write their statistics.
+    htx_status finish_memory(uint64_t end_ps, htx_err *err);
 
     const std::vector<std::unique_ptr<Chip>> &chips() const { return chips_; }
     // Decode steps: by default the configured fixed batch (workload.batch x

@@ -80,12 +80,13 @@ uint64_t Chip::mem_resolve(uint64_t id, uint64_t addr, uint64_t bytes, bool writ
     ticket_trans_.set_data_length(static_cast<unsigned>(bytes));
     ticket_trans_.set_streaming_width(static_cast<unsigned>(bytes));
     ticket_trans_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    ticket->done_ps = 0;
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     mem_socket->b_transport(ticket_trans_, delay);
     if (ticket_trans_.get_response_status() != tlm::TLM_OK_RESPONSE)
         throw std::runtime_error("chip" + std::to_string(id_) + ": memory did not resolve the " +
                                  (write ? "write" : "read") + " ticket " + std::to_string(id));
-    return to_ps(sc_core::sc_time_stamp() + delay);
+    return ticket->done_ps;  // absolute: the data may have arrived before now
 }
 
 uint64_t Chip::mem_access(uint64_t addr, uint64_t bytes, bool write, uint64_t issue_ps, uint8_t *data)

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "card_payload.h"
+#include "mem_ticket.h"
 
 namespace htx {
 
@@ -13,7 +14,23 @@ ChipMemory::ChipMemory(sc_core::sc_module_name name, htx_memfo *model, std::vect
     socket.register_transport_dbg(this, &ChipMemory::transport_dbg);
 }
 
-ChipMemory::~ChipMemory() { htx_memfo_free(model_); }
+ChipMemory::ChipMemory(sc_core::sc_module_name name, htx_memx *model, std::vector<uint8_t> image)
+    : sc_module(name), socket("socket"), exact_(model), image_(std::move(image))
+{
+    socket.register_b_transport(this, &ChipMemory::b_transport);
+    socket.register_transport_dbg(this, &ChipMemory::transport_dbg);
+}
+
+ChipMemory::~ChipMemory()
+{
+    htx_memfo_free(model_);
+    htx_memx_free(exact_);
+}
+
+htx_status ChipMemory::finish(uint64_t end_ps, htx_err *err)
+{
+    return exact_ ? htx_memx_finish(exact_, end_ps, err) : HTX_OK;
+}
 
 bool ChipMemory::move_data(tlm::tlm_generic_payload &trans)
 {
@@ -30,6 +47,7 @@ bool ChipMemory::move_data(tlm::tlm_generic_payload &trans)
 
 void ChipMemory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
 {
+    if (exact_) return exact_transport(trans, delay);
     if (!move_data(trans)) {
         trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
@@ -39,6 +57,52 @@ void ChipMemory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &
     const uint64_t done_ps =
         htx_memfo_access(model_, trans.get_address(), trans.get_data_length(), is_write, issue_ps);
     delay = from_ps(done_ps) - sc_core::sc_time_stamp();
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+// Step 1 (read/write): data moves now (functional mode), timing is deferred
+// to a ticket.  Step 2 (TLM_IGNORE_COMMAND with the ticket): simulate the
+// channels up to its completion.
+void ChipMemory::exact_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &delay)
+{
+    MemTicket *ticket = nullptr;
+    trans.get_extension(ticket);
+    const uint64_t now_ps = to_ps(sc_core::sc_time_stamp());
+    if (trans.get_command() == tlm::TLM_IGNORE_COMMAND) {
+        htx_err err;
+        htx_err_clear(&err);
+        uint64_t done = 0;
+        if (!ticket || htx_memx_complete_ps(exact_, ticket->id, &done, &err) != HTX_OK) {
+            trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+            return;
+        }
+        ticket->done_ps = done;
+        ticket->pending = false;
+        delay = from_ps(done > now_ps ? done : now_ps) - sc_core::sc_time_stamp();
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    if (!move_data(trans)) {
+        trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    if (trans.get_data_length() == 0) {  // nothing to time: done at issue
+        if (ticket) ticket->pending = false;
+        trans.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    if (!ticket) {
+        ticket = new MemTicket;
+        trans.set_extension(ticket);  // owned by the payload from now on
+    }
+    const bool is_write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
+    const uint64_t issue_ps = to_ps(sc_core::sc_time_stamp() + delay);
+    ticket->id = htx_memx_submit(exact_, trans.get_address(), trans.get_data_length(), is_write, issue_ps);
+    if (ticket->id == 0) {  // out of memory
+        trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
+    }
+    ticket->pending = true;
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

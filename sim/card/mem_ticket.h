@@ -10,8 +10,9 @@
 //      extension with `pending = true` and an id, and returns with delay 0.
 //   2. When the chip needs the data (it consumes the tile) it sends a
 //      TLM_IGNORE_COMMAND transaction carrying the MemTicket through the same
-//      socket; the memory simulates up to that request's completion and
-//      annotates the delay to it (absolute time = sc_time_stamp() + delay).
+//      socket; the memory simulates up to that request's completion, stores
+//      it in `done_ps` (absolute, may lie before sc_time_stamp()) and
+//      annotates the delay to max(done_ps, sc_time_stamp()).
 // Causality: the chip promises that every request it issues after asking for
 // ticket t has an issue time >= the completion time returned for t (true for
 // in-order DMA with double buffering: a buffer is reused only after its tile
@@ -26,6 +27,7 @@ namespace htx {
 struct MemTicket : tlm::tlm_extension<MemTicket> {
     uint64_t id = 0;       // memory-assigned request id
     bool pending = false;  // true: completion time must be asked for (step 2)
+    uint64_t done_ps = 0;  // step 2's answer: completion time (ps, absolute)
 
     tlm::tlm_extension_base *clone() const override { return new MemTicket(*this); }
     void copy_from(const tlm::tlm_extension_base &other) override

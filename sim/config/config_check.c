@@ -39,6 +39,9 @@ htx_status htx_card_check(htx_card_cfg *c, const config_setting_t *g, const htx_
         FAIL("chip.weight_tile_bytes", "card",
              "a double-buffered weight tile (2 x %u bytes) must fit in card.chip.sram_bytes (%llu)",
              (unsigned)c->chip.weight_tile_bytes, (unsigned long long)c->chip.sram_bytes);
+    if (c->memory.reuse && c->memory.model != HTX_MEMMODEL_EXACT)
+        FAIL("memory.reuse", "card", "steady-state reuse is part of the exact memory model: set "
+             "card.memory.model = \"exact\" or card.memory.reuse = false");
     if (!is_pow2((uint64_t)c->host.lanes))
         FAIL("host.lanes", "card", "expected 1, 2, 4, 8 or 16 (PCIe link widths), got %d", c->host.lanes);
     if (!is_pow2(c->host.max_payload_bytes))

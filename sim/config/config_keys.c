@@ -57,7 +57,8 @@ _Static_assert(sizeof(htx_collective_alg) == sizeof(int), "enum fields must be i
 static const char *const refresh_names[] = {"all_bank", "per_bank"};
 static const char *const page_policy_names[] = {"open", "closed", "adaptive"};
 static const char *const mem_model_names[HTX_MEMMODEL_COUNT] = {[HTX_MEMMODEL_CALIBRATED] = "calibrated",
-                                                                 [HTX_MEMMODEL_FIRST_ORDER] = "first_order"};
+                                                                 [HTX_MEMMODEL_FIRST_ORDER] = "first_order",
+                                                                 [HTX_MEMMODEL_EXACT] = "exact"};
 _Static_assert(COUNT(mem_model_names) == HTX_MEMMODEL_COUNT, "mem_model_names must list every htx_mem_model");
 _Static_assert(sizeof(htx_mem_model) == sizeof(int), "enum fields must be int-sized");
 
@@ -103,7 +104,13 @@ static const htx_cfg_key card_keys[] = {
     ENUM_D(memory.page_policy, page_policy_names, 3, "open", "controller page policy: open, closed or adaptive"),
     ENUM_D(memory.model, mem_model_names, HTX_MEMMODEL_COUNT, "calibrated",
            "calibrated: channel rate measured by the cycle-accurate DRAM controller on the chip's streaming "
-           "pattern; first_order: the spec's peak rate"),
+           "pattern; first_order: the spec's peak rate; exact: every request through a cycle-accurate "
+           "controller per channel (DRAM commands, slow)"),
+    BOOL_D(memory.reuse, 0,
+           "exact model only: time full weight tiles from a model fitted to periodic exact samples "
+           "(approximate, see docs/speed.md)"),
+    INT_D(memory.reuse_sample_tiles, 2, 1000000, 32, "tiles", "exact weight tiles per reuse sampling window"),
+    INT_D(memory.reuse_period_tiles, 1, 1000000000, 480, "tiles", "model-timed weight tiles between sampling windows"),
     INT_R(memory.channels, 1, 1024, "channels", "independent memory channels per chip"),
     U64_R(memory.capacity_bytes, 1 * MiB, 16 * TiB, "bytes", "installed memory capacity per chip"),
     U32_R(memory.interleave_bytes, 16, 1 * MiB, "bytes", "address interleave granule across channels (power of two)"),

@@ -79,6 +79,8 @@ typedef struct {
 typedef enum {
     HTX_MEMMODEL_CALIBRATED = 0, /* channel rate measured by the cycle-accurate controller */
     HTX_MEMMODEL_FIRST_ORDER,    /* channel rate = the spec's peak                         */
+    HTX_MEMMODEL_EXACT,          /* every request through a cycle-accurate controller per
+                                    channel (DRAM commands; slow: see docs/speed.md)       */
     HTX_MEMMODEL_COUNT
 } htx_mem_model;
 
@@ -93,6 +95,9 @@ typedef struct {
     double controller_latency_ns;/* controller + PHY pipeline, each direction summed */
     int refresh;                 /* controller refresh: 0 all-bank, 1 per-bank (htx_refresh_mode) */
     int page_policy;             /* 0 open, 1 closed, 2 adaptive (htx_page_policy)   */
+    bool reuse;                  /* exact model: steady-state tile reuse (mem_exact.h) */
+    int reuse_sample_tiles;      /* exact weight tiles per sampling window            */
+    int reuse_period_tiles;      /* model-timed tiles between sampling windows        */
 } htx_memory_cfg;
 
 /* Chip-to-chip links. */
