@@ -40,13 +40,14 @@ extern "C" {
  * the same way tile after tile: full tiles (reads of exactly tile_bytes) are
  * sampled exactly in windows of sample_tiles; from each window a two-number
  * model is fitted (L: the shortest issue-to-completion time sampled so far,
- * at most S plus an idle channel's first-data latency; S: the
- * mean completion-to-completion time of back-to-back tiles over every window
- * so far, so refresh and row switches enter in proportion) and the next
- * period_tiles full tiles are timed from it,
- * done = max(issue + L, previous completion + S), without simulating their
- * requests.  Every other access stays exact but arrives no earlier than the
- * reused traffic ends.  Each window after the first also checks the model:
+ * at most S plus an idle channel's first-data latency; S: the mean
+ * completion-to-completion time of back-to-back tiles over every window so
+ * far, row switches included; refresh: see below) and the next period_tiles
+ * full tiles are timed from it, done = max(issue + L, previous completion +
+ * S), without simulating their requests.  Reads of 1/4 to 1 tile (an op's
+ * last, partial tile) are timed the same way with S, and L's transfer part,
+ * scaled by their bytes.  Every other access (writes, small reads) stays
+ * exact but arrives no earlier than the reused traffic ends.  Each window after the first also checks the model:
  * it replays the window's issue times through the model from the first
  * tile's simulated completion and records the error of the last completion
  * relative to the window's span (htx_memx_reuse_counters).  All-bank

@@ -83,12 +83,17 @@ static uint64_t exact_busy_ps(htx_memx *m)
 
 int htx_memx_reuse_submit(htx_memx *m, uint64_t bytes, int is_write, uint64_t issue_ps, uint64_t *ticket)
 {
-    if (!m->reusing || is_write || bytes != m->cfg.reuse.tile_bytes) return 0;
+    const uint64_t tile = m->cfg.reuse.tile_bytes;
+    if (!m->reusing || is_write || bytes > tile || bytes < tile / 4) return 0;
     uint64_t busy = m->chain_done_ps;
     const uint64_t exact = exact_busy_ps(m);
     if (exact > busy) busy = exact;
-    uint64_t done = issue_ps + m->model_l_ps;
-    if (busy + m->model_s_ps > done) done = busy + m->model_s_ps;
+    /* a partial tile (an op's last, >= 1/4 tile) streams the same way: its
+     * transfer part of S and of L scales with its bytes */
+    const uint64_t s = (uint64_t)((double)m->model_s_ps * (double)bytes / (double)tile + 0.5);
+    const uint64_t l = m->model_l_ps > m->model_s_ps ? m->model_l_ps - m->model_s_ps + s : s;
+    uint64_t done = issue_ps + l;
+    if (busy + s > done) done = busy + s;
     if (m->ref_model) {
         /* refreshes fall due every tREFI; an idle gap before this tile takes
          * as many as fit (pulling in up to the spec's limit); beyond the
@@ -113,7 +118,7 @@ int htx_memx_reuse_submit(htx_memx *m, uint64_t bytes, int is_write, uint64_t is
     if (done > m->reuse_busy_ps) m->reuse_busy_ps = done;
     m->rk.tiles++;
     m->rk.bytes += bytes;
-    if (++m->phase_tiles >= m->cfg.reuse.period_tiles) { /* back to sampling */
+    if (bytes == tile && ++m->phase_tiles >= m->cfg.reuse.period_tiles) { /* back to sampling */
         if (m->ref_model && m->ref_debt >= 1) { /* postponed refreshes are paid before the window */
             m->reuse_busy_ps += (uint64_t)((double)(uint64_t)m->ref_debt * m->ref_cost_ps);
             m->ref_debt = 0;
