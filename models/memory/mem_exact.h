@@ -50,7 +50,9 @@ extern "C" {
  * exact but arrives no earlier than the reused traffic ends.  Each window after the first also checks the model:
  * it replays the window's issue times through the model from the first
  * tile's simulated completion and records the error of the last completion
- * relative to the window's span (htx_memx_reuse_counters).  All-bank
+ * relative to the window's span (htx_memx_reuse_counters); while that error
+ * stays under 1 % the period doubles (up to 16 x period_tiles), above 2 % it
+ * returns to period_tiles.  All-bank
  * refresh: the controllers are idle during reused tiles and pull refreshes
  * in, so the windows see fewer than their share; S is then the windows'
  * median interval (the pace without refresh) and reused tiles carry a
@@ -63,7 +65,7 @@ typedef struct {
     int enabled;
     uint64_t tile_bytes;   /* full tile size (bytes): the DMA's weight tile  */
     int sample_tiles;      /* exact tiles per window (>= 2)                  */
-    int period_tiles;      /* model-timed tiles between windows (>= 1)       */
+    int period_tiles;      /* model-timed tiles between windows (>= 1; adaptive, see above) */
 } htx_memx_reuse_cfg;
 
 typedef struct {

@@ -51,7 +51,8 @@ struct htx_memx {
     htx_stat *bytes_read, *bytes_written, *requests, *late_submits;
     /* steady-state reuse (mem_exact_reuse.c) */
     int reusing;                /* 1: full tiles are timed by the model, 0: sampling */
-    int phase_tiles;            /* full tiles in the current phase                   */
+    uint64_t phase_tiles;       /* full tiles in the current phase                   */
+    uint64_t period_now;        /* reused tiles before the next window (adaptive)    */
     int have_model;
     uint64_t model_l_ps;        /* a tile issued to idle memory: issue to completion  */
     uint64_t model_s_ps;        /* back-to-back tiles: completion to completion       */

@@ -36,6 +36,7 @@ htx_status htx_memx_reuse_init(htx_memx *m, const htx_dram_spec *spec, htx_stats
         m->ref_cost_ps = (double)(spec->t_ps[HTX_DT_RP_AB] + spec->t_ps[HTX_DT_RFC_AB] + spec->t_ps[HTX_DT_RCD_RD] +
                                   spec->t_ps[HTX_DT_RL]);
     }
+    m->period_now = (uint64_t)r->period_tiles;
     m->l_seen_ps = UINT64_MAX;
     /* request to first data of an idle channel: front end, ACT to RD, RD to data, back end */
     m->first_data_ps = m->cfg.ctrl.frontend_latency_ps + spec->t_ps[HTX_DT_RCD_RD] + spec->t_ps[HTX_DT_RL] +
@@ -118,7 +119,7 @@ int htx_memx_reuse_submit(htx_memx *m, uint64_t bytes, int is_write, uint64_t is
     if (done > m->reuse_busy_ps) m->reuse_busy_ps = done;
     m->rk.tiles++;
     m->rk.bytes += bytes;
-    if (bytes == tile && ++m->phase_tiles >= m->cfg.reuse.period_tiles) { /* back to sampling */
+    if (bytes == tile && ++m->phase_tiles >= m->period_now) { /* back to sampling */
         if (m->ref_model && m->ref_debt >= 1) { /* postponed refreshes are paid before the window */
             m->reuse_busy_ps += (uint64_t)((double)(uint64_t)m->ref_debt * m->ref_cost_ps);
             m->ref_debt = 0;
@@ -167,6 +168,14 @@ static void check_window(htx_memx *m)
     m->rk.checked++;
     m->rk.dev_sum += dev;
     if (dev > m->rk.dev_max) m->rk.dev_max = dev;
+    /* adaptive sampling: a model that keeps predicting well is checked less
+     * often (period doubles, up to 16x), one that misses goes back to the
+     * configured period */
+    const uint64_t base = (uint64_t)m->cfg.reuse.period_tiles;
+    if (dev < 0.01)
+        m->period_now = m->period_now * 2 > 16 * base ? 16 * base : m->period_now * 2;
+    else if (dev > 0.02)
+        m->period_now = base;
 }
 
 /* Fit L and S to the window (after checking the previous model on it). */
