@@ -67,7 +67,7 @@ full() { # label config
     run full "$2" true --set workload.steps=1
     read -r secs rss < "$tmp/full.time"
     ms=$(/usr/bin/python3 -c "import h5py; print('%.3f' % (h5py.File('$tmp/full.h5','r')['summary/ms_per_token_mean'][()]))")
-    printf '%-30s %12.2f %10.1f %10s\n' "$1" "$secs" "$(echo "$rss / 1024" | bc -l)" "$ms"
+    printf '%-30s %12.2f %10.1f %10s\n' "$1" "$secs" "$(awk "BEGIN { print $rss / 1024 }")" "$ms"
 }
 full "llama-3.1-70b int4" default
 full "deepseek-v3 int4" deepseek-v3-int4

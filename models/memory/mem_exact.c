@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t htx_memx_ticket_index(const htx_memx *m, uint64_t id) { return (size_t)(id - m->t_base); }
-static size_t ticket_index(const htx_memx *m, uint64_t id) { return htx_memx_ticket_index(m, id); }
 
 static void on_done(void *user, uint64_t id, uint64_t done_ps)
 {
     chan_t *h = user;
     htx_memx *m = h->m;
-    size_t i = ticket_index(m, id);
+    size_t i = htx_memx_ticket_index(m, id);
     m->rem[i * (size_t)m->nch + (size_t)h->index]--;
     m->t[i].rem_total--;
     if (done_ps > m->t[i].done_ps) m->t[i].done_ps = done_ps;
@@ -32,7 +30,7 @@ static bool offer(void *user, htx_dram_req *req)
     req->size_bytes = p->size;
     req->is_write = p->is_write;
     htx_memx *m = h->m;
-    m->unadm[ticket_index(m, p->ticket) * (size_t)m->nch + (size_t)h->index]--;
+    m->unadm[htx_memx_ticket_index(m, p->ticket) * (size_t)m->nch + (size_t)h->index]--;
     h->head++;
     return true;
 }
@@ -229,7 +227,6 @@ uint64_t htx_memx_submit(htx_memx *m, uint64_t addr, uint64_t bytes, int is_writ
  * is left to do. */
 static int channel_step(htx_memx *m, chan_t *h, uint64_t unadmitted)
 {
-    m->k.advance_calls++;
     if (!htx_dram_ctrl_source_blocked(h->ctrl) && h->head < h->tail && h->q[h->head].arrive_ps <= h->now_ps) {
         htx_dram_ctrl_pull(h->ctrl, h->now_ps);
         return 1;
@@ -273,7 +270,7 @@ htx_status htx_memx_complete_ps(htx_memx *m, uint64_t ticket, uint64_t *done_ps,
     if (ticket < m->t_base || ticket >= m->t_base + m->t_n)
         return htx_err_set(err, HTX_E_INVAL, NULL, 0, "ticket", "unknown or already retired memory ticket %llu",
                            (unsigned long long)ticket);
-    const size_t i = ticket_index(m, ticket);
+    const size_t i = htx_memx_ticket_index(m, ticket);
     htx_status st = htx_memx_resolve_index(m, i, err);
     if (st != HTX_OK) return st;
     m->t[i].asked = 1;
@@ -303,5 +300,4 @@ htx_status htx_memx_finish(htx_memx *m, uint64_t end_ps, htx_err *err)
 
 const htx_memx_counters *htx_memx_get_counters(const htx_memx *m) { return &m->k; }
 const htx_memx_reuse_counters *htx_memx_get_reuse_counters(const htx_memx *m) { return &m->rk; }
-int htx_memx_channels(const htx_memx *m) { return m->nch; }
 const htx_dram_ctrl *htx_memx_channel(const htx_memx *m, int k) { return m->ch[k].ctrl; }

@@ -113,12 +113,10 @@ htx_status htx_memx_finish(htx_memx *m, uint64_t end_ps, htx_err *err);
 typedef struct {
     uint64_t accesses, requests;   /* submitted accesses and controller requests      */
     uint64_t late_submits;         /* accesses moved later (issued before simulated time) */
-    uint64_t advance_calls;        /* controller advance/pull calls (host-speed figure) */
 } htx_memx_counters;
 
 const htx_memx_counters *htx_memx_get_counters(const htx_memx *m);
 const htx_memx_reuse_counters *htx_memx_get_reuse_counters(const htx_memx *m);
-int htx_memx_channels(const htx_memx *m);
 /* Channel k's controller (counters, energy); valid until htx_memx_free. */
 const htx_dram_ctrl *htx_memx_channel(const htx_memx *m, int k);
 

@@ -80,7 +80,7 @@ struct htx_memx {
 
 
 /* mem_exact.c */
-size_t htx_memx_ticket_index(const htx_memx *m, uint64_t id);
+static inline size_t htx_memx_ticket_index(const htx_memx *m, uint64_t id) { return (size_t)(id - m->t_base); }
 /* Simulate until live ticket index i has completed (does not mark it asked). */
 htx_status htx_memx_resolve_index(htx_memx *m, size_t i, htx_err *err);
 /* A new ticket index (table room made); 0 requests, done at issue_ps. */

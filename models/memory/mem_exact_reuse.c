@@ -69,25 +69,28 @@ void htx_memx_reuse_free(htx_memx *m)
     free(m->win_gap);
 }
 
-/* Completion of the latest exact access, simulated now: later exact accesses
- * arrive after the reused traffic, which starts after it, so nothing can
- * arrive before it any more. */
-static uint64_t exact_busy_ps(htx_memx *m)
+/* Completion of the latest exact access (0 if none is live), simulated
+ * now: later exact accesses arrive after the reused traffic, which starts
+ * after it, so nothing can arrive before it any more.  False if the
+ * controllers failed (the access then goes exact and reports it). */
+static bool exact_busy_ps(htx_memx *m, uint64_t *busy)
 {
-    if (!m->last_exact || m->last_exact < m->t_base) return 0;
+    *busy = 0;
+    if (!m->last_exact || m->last_exact < m->t_base) return true;
     const size_t i = htx_memx_ticket_index(m, m->last_exact);
-    if (i >= m->t_n) return 0;
+    if (i >= m->t_n) return true;
     htx_err err;
-    if (htx_memx_resolve_index(m, i, &err) != HTX_OK) return 0;
-    return m->t[i].done_ps;
+    if (htx_memx_resolve_index(m, i, &err) != HTX_OK) return false;
+    *busy = m->t[i].done_ps;
+    return true;
 }
 
 int htx_memx_reuse_submit(htx_memx *m, uint64_t bytes, int is_write, uint64_t issue_ps, uint64_t *ticket)
 {
     const uint64_t tile = m->cfg.reuse.tile_bytes;
     if (!m->reusing || is_write || bytes > tile || bytes < tile / 4) return 0;
-    uint64_t busy = m->chain_done_ps;
-    const uint64_t exact = exact_busy_ps(m);
+    uint64_t busy = m->chain_done_ps, exact;
+    if (!exact_busy_ps(m, &exact)) return 0;
     if (exact > busy) busy = exact;
     /* a partial tile (an op's last, >= 1/4 tile) streams the same way: its
      * transfer part of S and of L scales with its bytes */

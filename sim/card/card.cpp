@@ -92,10 +92,11 @@ Fidelity Card::fidelity(const htx_run_cfg &cfg)
         "controller queues as back-pressure, simulated lazily up to each completion the chip waits for";
     const std::string reuse =
         cfg.card.memory.reuse
-            ? "; steady-state reuse ON (approximate): full weight tiles timed by a model fitted to windows of " +
-                  std::to_string(cfg.card.memory.reuse_sample_tiles) + " exact tiles every " +
-                  std::to_string(cfg.card.memory.reuse_sample_tiles + cfg.card.memory.reuse_period_tiles) +
-                  " (/stats/chip<N>/mem/reuse: tiles reused, prediction error on the sampled tiles)"
+            ? "; steady-state reuse ON (approximate): weight tiles timed by a model fitted to windows of " +
+                  std::to_string(cfg.card.memory.reuse_sample_tiles) + " exact tiles, " +
+                  std::to_string(cfg.card.memory.reuse_period_tiles) +
+                  " reused tiles between windows, doubling up to 16x while the model checks out "
+                  "(/stats/chip<N>/mem/reuse: tiles reused, the model's error on the checked windows)"
             : "";
     return Fidelity{
         exact ? exact_memory + reuse : fo_memory,

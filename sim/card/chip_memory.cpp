@@ -1,6 +1,8 @@
 #include "chip_memory.h"
 
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "card_payload.h"
 #include "mem_ticket.h"
@@ -72,9 +74,13 @@ void ChipMemory::exact_transport(tlm::tlm_generic_payload &trans, sc_core::sc_ti
         htx_err err;
         htx_err_clear(&err);
         uint64_t done = 0;
-        if (!ticket || htx_memx_complete_ps(exact_, ticket->id, &done, &err) != HTX_OK) {
+        if (!ticket) {
             trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
             return;
+        }
+        if (htx_memx_complete_ps(exact_, ticket->id, &done, &err) != HTX_OK) {
+            char buf[HTX_ERR_MSG_MAX + 2 * HTX_ERR_FILE_MAX];  // the controllers' own message, not a bare status
+            throw std::runtime_error(std::string(name()) + ": " + htx_err_format(&err, buf, sizeof buf));
         }
         ticket->done_ps = done;
         ticket->pending = false;
