@@ -252,7 +252,8 @@ def plot_mem_bw(f, out_dir, stem):
     # calibrated model that is the sustained rate, so 100% = the calibrated ceiling
     fidelity = str(f["fidelity"].attrs.get("memory", "")) if "fidelity" in f else ""
     basis = fidelity.split(":")[0].strip() or "memory model"
-    rate = {"calibrated": "calibrated sustained channel rate", "first-order": "spec peak channel rate"}.get(
+    rate = {"calibrated": "calibrated sustained channel rate", "first-order": "spec peak channel rate",
+            "exact": "spec data rate of every issued DRAM burst"}.get(
         basis, f"{basis} channel timing")
     ax.set_title("Memory bandwidth utilisation per chip (mean over channels; label: achieved GB/s)\n"
                  f"busy time at the {rate} — {title_suffix(f)}", fontsize="medium")

@@ -50,6 +50,7 @@ htx_status htx_memx_new(const htx_dram_spec *spec, const htx_memx_cfg *cfg, htx_
     m->fixed_ps = (spec->t_ps[HTX_DT_RL] < spec->t_ps[HTX_DT_WL] ? spec->t_ps[HTX_DT_RL] : spec->t_ps[HTX_DT_WL]) +
                   cfg->ctrl.backend_latency_ps;
     m->burst_ps = spec->t_ps[HTX_DT_BURST];
+    m->burst_bytes = spec->burst_bytes;
     m->ch = calloc((size_t)m->nch, sizeof *m->ch);
     if (!m->ch) {
         free(m);
@@ -73,7 +74,9 @@ htx_status htx_memx_new(const htx_dram_spec *spec, const htx_memx_cfg *cfg, htx_
         htx_dram_ctrl_set_source(h->ctrl, offer, h);
         if (stats) {
             snprintf(path, sizeof path, "%s.ch%d.busy_ps", prefix, c);
-            h->busy_ps = htx_stats_counter(stats, path, "ps", "data-bus busy time of the channel");
+            h->busy_ps = htx_stats_counter(stats, path, "ps",
+                                           "data-bus busy time of the channel (with reuse: plus the reused "
+                                           "tiles' bursts, spread evenly over the channels)");
         }
     }
     if (stats) {
@@ -291,7 +294,11 @@ htx_status htx_memx_finish(htx_memx *m, uint64_t end_ps, htx_err *err)
         if (htx_dram_ctrl_queued(h->ctrl) != 0 || h->head != h->tail)
             return htx_err_set(err, HTX_E_INTERNAL, NULL, 0, "card.memory", "channel %d did not drain", c);
         htx_dram_ctrl_finish(h->ctrl, end);
-        if (h->busy_ps) htx_stat_add(h->busy_ps, htx_dram_ctrl_get_counters(h->ctrl)->data_busy_ps);
+        /* reused tiles were not simulated: their data-bus time is their bursts,
+         * spread evenly over the interleaved channels */
+        const uint64_t reused_ps =
+            m->burst_bytes ? m->rk.bytes / (uint64_t)m->nch / m->burst_bytes * m->burst_ps : 0;
+        if (h->busy_ps) htx_stat_add(h->busy_ps, htx_dram_ctrl_get_counters(h->ctrl)->data_busy_ps + reused_ps);
     }
     if (m->late_submits) htx_stat_add(m->late_submits, m->k.late_submits);
     if (m->cfg.reuse.enabled) htx_memx_reuse_finish(m);

@@ -47,6 +47,7 @@ struct htx_memx {
     uint64_t last_issue_ps;
     uint64_t fixed_ps;     /* min(RL, WL) + backend latency: command to completion, lower bound */
     uint64_t burst_ps;     /* data-bus time of one burst                                        */
+    uint32_t burst_bytes;  /* bytes of one burst                                                */
     htx_memx_counters k;
     htx_stat *bytes_read, *bytes_written, *requests, *late_submits;
     /* steady-state reuse (mem_exact_reuse.c) */

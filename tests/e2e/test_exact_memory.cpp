@@ -102,6 +102,12 @@ TEST(ExactMemory, ReuseIsRecordedAndStaysCloseToTheFullRun)
     double channel_bytes = 0;
     for (int c = 0; c < 16; c++) channel_bytes += fr.scalar("/stats/chip2/mem/ch" + std::to_string(c) + "/bytes_read");
     EXPECT_EQ(channel_bytes + reused, read);
+    // data-bus busy time covers the reused tiles too: LPDDR5X-8533 x16 moves
+    // one 32 B burst per 1875 ps (16 transfers at 8533 MT/s)
+    double busy_ps = 0;
+    for (int c = 0; c < 16; c++) busy_ps += fr.scalar("/stats/chip2/mem/ch" + std::to_string(c) + "/busy_ps");
+    const double moved = read + fr.scalar("/stats/chip2/mem/bytes_written");
+    EXPECT_NEAR(busy_ps / 1875.0 * 32.0 / moved, 1.0, 0.01);
 }
 
 TEST(ExactMemory, ReuseWithoutTheExactModelIsAConfigError)
