@@ -1,5 +1,6 @@
 #include "memory_timing.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -31,6 +32,16 @@ bool next_request(void *user, htx_dram_req *r)
     return true;
 }
 
+// The whole stream is one arithmetic run (steady-state jumps, dram_jump.c).
+uint64_t stream_run(void *user, uint64_t, uint64_t max, uint64_t *first_addr, uint32_t *size, int *is_write)
+{
+    auto *s = static_cast<Stream *>(user);
+    *first_addr = s->issued * s->size;
+    *size = s->size;
+    *is_write = 0;
+    return std::min<uint64_t>(max, s->requests - s->issued);
+}
+
 void on_done(void *user, uint64_t, uint64_t done_ps)
 {
     auto *c = static_cast<Completions *>(user);
@@ -58,6 +69,7 @@ htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, u
     stream.requests = requests;
     stream.size = cfg.card.chip.dma_burst_bytes;
     htx_dram_ctrl_set_source(ctrl, next_request, &stream);
+    htx_dram_ctrl_set_source_run(ctrl, stream_run);
     htx_dram_ctrl_pull(ctrl, 0);
     const uint64_t slice_ps = 1000000;
     const uint64_t slice_ck = static_cast<uint64_t>(static_cast<double>(slice_ps) / spec.tck_ps) + 1;
@@ -90,12 +102,14 @@ htx_status calibrate_memory(const htx_dram_spec &spec, const htx_run_cfg &cfg, u
     const double bytes = static_cast<double>(k->bytes_read);
     c.energy_pj_per_byte = bytes > 0 ? htx_dram_power_total_pj(pw) / bytes : 0;
     if (bytes > 0) {
-        c.core_read_pj_per_byte = (pw->energy_pj[HTX_EN_ACT] + pw->energy_pj[HTX_EN_RD] + pw->energy_pj[HTX_EN_REF]) / bytes;
-        c.io_read_pj_per_byte = pw->energy_pj[HTX_EN_IO] / bytes;
+        c.core_read_pj_per_byte = (htx_dram_power_part_pj(pw, HTX_EN_ACT) + htx_dram_power_part_pj(pw, HTX_EN_RD) +
+                                   htx_dram_power_part_pj(pw, HTX_EN_REF)) / bytes;
+        c.io_read_pj_per_byte = htx_dram_power_part_pj(pw, HTX_EN_IO) / bytes;
     }
     c.core_write_pj_per_byte = pw->coef.wr_pj / spec.burst_bytes;
     c.io_write_pj_per_byte = pw->coef.io_wr_pj / spec.burst_bytes;
-    c.background_w = done.last_ps ? pw->energy_pj[HTX_EN_BACKGROUND] / static_cast<double>(done.last_ps) : 0;  // pJ/ps = W
+    c.background_w = done.last_ps ? htx_dram_power_part_pj(pw, HTX_EN_BACKGROUND) / static_cast<double>(done.last_ps)
+                                  : 0;  // pJ/ps = W
     htx_dram_ctrl_free(ctrl);
     if (done.done < requests || !(c.achieved_bytes_per_ps > 0))
         return htx_err_set(err, HTX_E_INTERNAL, spec.name, 0, "card.memory",

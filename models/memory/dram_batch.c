@@ -36,8 +36,22 @@ static void classify(htx_dram_ctrl *c, int bi, int dir, run_t *r)
 {
     rank_t *k = &c->r[0];
     bank_t *b = &k->b[bi];
-    if (!b->cv || b->cdir != dir || c->cur >= b->cdeadline)
-        htx_dram_sched_bank_local(c, bi, dir);
+    if (!b->cv || b->cdir != dir || c->cur >= b->cdeadline) {
+        const atom_t *h = &c->atoms[c->q[dir][bi].head];
+        if (c->cfg.page_policy == HTX_PAGE_OPEN && b->open_row == (int64_t)h->row) {
+            /* the usual case, bank_local()'s answer without the search: the
+             * head is a hit, so it is the candidate and no age cap applies */
+            b->cv = 1;
+            b->cdir = dir;
+            b->cdeadline = UINT64_MAX;
+            b->ccmd = dir == 0 ? HTX_CMD_RD : HTX_CMD_WR;
+            b->catom = c->q[dir][bi].head;
+            b->clocal = mx(dir == 0 ? b->rd : b->wr, h->arrive_ck);
+            b->carrive = h->arrive_ck;
+        } else {
+            htx_dram_sched_bank_local(c, bi, dir);
+        }
+    }
     if (htx_dram_cmd_is_column((htx_dram_cmd)b->ccmd)) {
         r->col_mask |= 1ull << bi;
         if (b->cdeadline < r->d_min)
@@ -73,13 +87,15 @@ uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_
     const uint64_t need = htx_dram_sched_refresh_need(c, 0, &set_first); /* fixed while the rank has demand */
     const int col_bus = c->s.dual_command_bus ? 1 : 0;
     run_t r = {0, UINT64_MAX, UINT64_MAX};
-    for (int bi = 0; bi < c->nb; bi++)
-        if (c->q[dir][bi].n)
-            classify(c, bi, dir, &r);
+    for (uint64_t m = k->qmask[dir]; m; m &= m - 1)
+        classify(c, __builtin_ctzll(m), dir, &r);
     cand_t x = *first;
     uint64_t n = 0;
+    const int jumps = c->jump && c->src_run;
+    if (jumps)
+        htx_dram_jump_run_begin(c);
     for (;;) {
-        htx_dram_issue_cmd(c, &x);
+        htx_dram_issue_column(c, &x);
         n++;
         *last_t = x.t;
         *admitted = 0;
@@ -88,16 +104,26 @@ uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_
             /* requests are admitted after the cycle's last command: if an ACT,
              * PRE or refresh could share this cycle (dual command bus), the
              * caller goes on command by command */
-            if (r.s_min <= x.t || need <= x.t)
+            if (c->s.dual_command_bus && (r.s_min <= x.t || need <= x.t))
                 break;
             htx_dram_admit(c, ck2ps(c, x.t));
             *admitted = 1;
+        }
+        uint64_t re = (1ull << x.bank) | c->touched[0] | c->touched[1];
+        if (jumps) {
+            uint64_t jumped = htx_dram_jump_after_cmd(c, &x, need, now_ps, strict);
+            if (jumped) {
+                /* the state moved by whole periods: every bank's candidate is new */
+                n += jumped;
+                *last_t = x.t = c->cur;
+                re = k->qmask[0] | k->qmask[1] | r.col_mask;
+                r.s_min = r.d_min = UINT64_MAX;
+            }
         }
         if (k->queued == 0 || htx_dram_sched_write_mode(c) != dir)
             break;
         /* banks whose candidate may have changed: the one just served and those
          * that received bursts (a stale s_min only ends the run earlier) */
-        uint64_t re = (1ull << x.bank) | c->touched[0] | c->touched[1];
         r.col_mask &= ~re;
         while (re) {
             int bi = __builtin_ctzll(re);
@@ -138,6 +164,8 @@ uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_
         x.t = bt;
         x.arrive = b->carrive;
     }
+    if (jumps)
+        htx_dram_jump_run_end(c);
     c->k.batched_cmds += n;
     c->k.batch_runs++;
     return n;

@@ -42,6 +42,7 @@ void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *c)
     c->channels = 1;
     c->power_bin_ps = 1e6;
     c->burst_batching = 1;
+    c->steady_jumps = 1;
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -94,8 +95,17 @@ htx_status htx_dram_ctrl_new(const htx_dram_spec *spec, const htx_dram_ctrl_cfg 
     for (int i = 0; i < HTX_DT_COUNT; i++)
         c->T[i] = spec->t_ck[i];
     c->nb = spec->banks;
+    while ((1 << c->nb_shift) < c->nb)
+        c->nb_shift++;
     while ((1 << c->bg_shift) < spec->banks_per_group)
         c->bg_shift++;
+    while ((1u << c->bb_shift) < spec->burst_bytes)
+        c->bb_shift++;
+    if ((1u << c->bb_shift) != spec->burst_bytes) {
+        st = htx_err_set(err, HTX_E_INVAL, spec->name, 0, "burst_bytes",
+                         "expected a power of two (burst_length x dq_bits / 8), got %u", spec->burst_bytes);
+        goto out;
+    }
     c->set_mask = spec->banks / spec->refpb_banks - 1;
     c->r = calloc((size_t)spec->ranks, sizeof *c->r);
     if (!c->r)
@@ -137,6 +147,8 @@ htx_status htx_dram_ctrl_new(const htx_dram_spec *spec, const htx_dram_ctrl_cfg 
         goto out;
     if (cfg->check && (st = htx_dram_checker_new(spec, &c->chk, err)))
         goto out;
+    if (cfg->burst_batching && cfg->steady_jumps && (st = htx_dram_jump_new(c, &c->jump, err)))
+        goto out;
     *out = c;
     c = NULL;
     goto out;
@@ -164,19 +176,38 @@ void htx_dram_ctrl_free(htx_dram_ctrl *c)
     free(c->done[0].v);
     free(c->done[1].v);
     htx_dram_checker_free(c->chk);
+    htx_dram_jump_free(c->jump);
     htx_dram_power_free(&c->pw);
     free(c);
 }
 
 /* ---- public API ---------------------------------------------------------- */
 
+/* ps -> cycle for arrival times; requests admitted together share a time, so
+ * the last conversion is kept (the division is the costly part). */
+static inline uint64_t arrival_ck(htx_dram_ctrl *c, uint64_t t_ps)
+{
+    if (t_ps != c->conv_ps) {
+        c->conv_ps = t_ps;
+        c->conv_ck = htx_dram_spec_ps_to_ck(&c->s, t_ps);
+    }
+    return c->conv_ck;
+}
+
+/* Bursts of a request: the burst-sized pieces its bytes touch. */
+static inline int bursts_of(const htx_dram_ctrl *c, const htx_dram_req *req)
+{
+    uint32_t size = req->size_bytes ? req->size_bytes : 1;
+    uint64_t n = ((req->addr + size - 1) >> c->bb_shift) - (req->addr >> c->bb_shift) + 1;
+    return n > (uint64_t)INT32_MAX ? INT32_MAX : (int)n;
+}
+
 /* Queue req's bursts arriving at now_ps if they all fit; no scheduling. */
 static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_ps, int32_t *ri_out)
 {
     int dir = req->is_write ? 1 : 0;
-    uint64_t bb = c->s.burst_bytes;
     uint32_t size = req->size_bytes ? req->size_bytes : 1;
-    uint64_t first = req->addr / bb, last = (req->addr + size - 1) / bb;
+    uint64_t first = req->addr >> c->bb_shift, last = (req->addr + size - 1) >> c->bb_shift;
     uint64_t n = last - first + 1;
     if ((uint64_t)c->nq[dir] + n > (uint64_t)c->cap_q[dir])
         return false;
@@ -189,16 +220,24 @@ static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_p
     rq->bytes = size;
     rq->remaining = (uint32_t)n;
     rq->is_write = dir;
-    htx_dram_account_occupancy(c, now_ps);
-    uint64_t arrive_ck = htx_dram_spec_ps_to_ck(&c->s, now_ps + c->fe_ps);
+    uint64_t arrive_ck;
+    if (c->fe_ps) {
+        rq->add_ck = htx_dram_spec_ps_to_ck(&c->s, now_ps);
+        arrive_ck = arrival_ck(c, now_ps + c->fe_ps);
+    } else {
+        rq->add_ck = arrive_ck = arrival_ck(c, now_ps);
+    }
+    uint32_t max_col = 0;
     for (uint64_t i = 0; i < n; i++) {
         htx_dram_addr a;
-        htx_dram_map_decode(&c->map, (first + i) * bb, &a);
+        htx_dram_map_decode(&c->map, (first + i) << c->bb_shift, &a);
+        if (a.col > max_col)
+            max_col = a.col;
         int32_t ai = c->atom_free;
         HTX_ASSERT(ai != NIL);
         atom_t *at = &c->atoms[ai];
         c->atom_free = at->next;
-        int flat = a.rank * c->nb + a.bank_group * c->s.banks_per_group + a.bank;
+        int flat = a.rank * c->nb + (a.bank_group << c->bg_shift) + a.bank;
         at->arrive_ck = arrive_ck;
         at->row = a.row;
         at->col = a.col;
@@ -206,18 +245,31 @@ static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_p
         at->bank = flat;
         at->next = NIL;
         alist_t *l = &c->q[dir][flat];
+        rank_t *k = &c->r[a.rank];
+        int bi = flat - a.rank * c->nb;
+        bank_t *bk = &k->b[bi];
+        /* With open pages a burst queued behind the bank's hit (or behind the
+         * head a closed bank activates for) leaves its candidate as it is;
+         * otherwise (a PRE candidate could become a hit, adaptive pages look
+         * at every queued row) the candidate is recomputed. */
+        int keep = c->cfg.page_policy == HTX_PAGE_OPEN && bk->cv && (bk->cdir != dir || bk->ccmd != HTX_CMD_PRE);
+        if (!keep)
+            bk->cv = 0;
+        if ((!keep || l->n == 0) && flat < 64)
+            c->touched[dir] |= 1ull << flat; /* a batched run reclassifies it */
         if (l->tail == NIL)
             l->head = ai;
         else
             c->atoms[l->tail].next = ai;
         l->tail = ai;
         l->n++;
-        c->r[a.rank].queued++;
-        c->r[a.rank].b[flat % c->nb].cv = 0;
-        if (flat < 64)
-            c->touched[dir] |= 1ull << flat;
+        k->queued++;
+        k->qmask[dir] |= 1ull << (bi & 63); /* read only when banks <= 64 */
+        c->qhash += qweight(dir, flat);
     }
     c->nq[dir] += (int)n;
+    if (c->jrec)
+        htx_dram_jump_note_admit(c, rq, req, arrive_ck, max_col);
     *ri_out = ri;
     return true;
 }
@@ -269,9 +321,12 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
 void htx_dram_ctrl_set_source(htx_dram_ctrl *c, htx_dram_source_fn fn, void *user)
 {
     c->src = fn;
+    c->src_run = NULL;
     c->src_user = user;
     c->held_valid = 0;
 }
+
+void htx_dram_ctrl_set_source_run(htx_dram_ctrl *c, htx_dram_source_run_fn fn) { c->src_run = c->src ? fn : NULL; }
 
 bool htx_dram_ctrl_source_blocked(const htx_dram_ctrl *c) { return c->src && c->held_valid; }
 
@@ -286,11 +341,20 @@ void htx_dram_admit(htx_dram_ctrl *c, uint64_t t_ps)
     c->admit_ps = t_ps;
     for (;;) {
         if (!c->held_valid) {
-            if (!c->src(c->src_user, &c->held))
+            if (!c->src(c->src_user, &c->held)) {
+                if (c->jrec)
+                    htx_dram_jump_note_dry(c);
                 return;
+            }
             c->held_valid = 1;
+            c->held_bursts = bursts_of(c, &c->held);
         }
         c->write_mode = htx_dram_sched_write_mode(c);
+        /* most admissions after a command find one burst of room for a request
+         * of two: refuse before doing any work */
+        const int dir = c->held.is_write ? 1 : 0;
+        if (c->nq[dir] + c->held_bursts > c->cap_q[dir])
+            return;
         int32_t ri;
         if (!add_bursts(c, &c->held, t_ps, &ri))
             return;
@@ -335,13 +399,13 @@ void htx_dram_ctrl_advance(htx_dram_ctrl *c, uint64_t now_ps)
         if (!f)
             break;
         done_t d = f->v[f->head];
-        f->head = (f->head + 1) % f->cap;
+        f->head = (f->head + 1) & (f->cap - 1);
         f->n--;
         if (f == f0) {
             uint64_t lat = d.done_ps - d.arrive_ps;
             c->k.reads++;
             c->k.bytes_read += d.bytes;
-            c->k.read_latency_sum_ps += (double)lat;
+            c->k.read_latency_sum_ps += lat;
             if (lat > c->k.read_latency_max_ps)
                 c->k.read_latency_max_ps = lat;
             if (lat < c->k.read_latency_min_ps)
@@ -357,7 +421,19 @@ void htx_dram_ctrl_advance(htx_dram_ctrl *c, uint64_t now_ps)
     }
 }
 
-const htx_dram_ctrl_counters *htx_dram_ctrl_get_counters(const htx_dram_ctrl *c) { return &c->k; }
+/* Counters derived from cycle counts, filled in when asked for. */
+static void sync_counters(htx_dram_ctrl *c)
+{
+    c->k.last_data_ps = ck2ps(c, c->last_demand_ck);
+    c->k.data_busy_ps = (c->k.read_bursts + c->k.write_bursts) * c->s.t_ps[HTX_DT_BURST];
+    c->k.queue_occupancy_sum = (double)c->occ_ck * c->s.tck_ps;
+}
+
+const htx_dram_ctrl_counters *htx_dram_ctrl_get_counters(const htx_dram_ctrl *c)
+{
+    sync_counters((htx_dram_ctrl *)c); /* the controller is never a const object */
+    return &c->k;
+}
 const htx_dram_power *htx_dram_ctrl_get_power(const htx_dram_ctrl *c) { return &c->pw; }
 const char *htx_dram_ctrl_check_last(const htx_dram_ctrl *c) { return c->chk ? htx_dram_checker_last(c->chk) : ""; }
 int htx_dram_ctrl_queued(const htx_dram_ctrl *c) { return c->nq[0] + c->nq[1]; }

@@ -69,6 +69,9 @@ typedef struct {
     int burst_batching;          /* 1: issue runs of row-hit column commands without
                                     rescheduling between them (dram_batch.c); exact:
                                     the same commands, cycles and statistics as 0     */
+    int steady_jumps;            /* 1 (with burst_batching and a source that describes
+                                    its runs): skip repeating periods of a run in
+                                    closed form (dram_jump.c); exact, like batching   */
     htx_dram_done_fn on_done;
     void *user;
 } htx_dram_ctrl_cfg;
@@ -76,7 +79,7 @@ typedef struct {
 /* Defaults: 64-burst read and write queues, watermarks 48/16, age cap 1 us,
  * open page, all-bank refresh, spec postpone/pull-in limits, no power-down,
  * no latencies, map "RoBaCoBgCh" without hashing, 1 channel, checker off,
- * 1 us power bins, burst batching on. */
+ * 1 us power bins, burst batching and steady-state jumps on. */
 void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *cfg);
 
 typedef struct {
@@ -110,6 +113,15 @@ bool htx_dram_ctrl_enqueue(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t n
  * fn may not call back into the controller. */
 typedef bool (*htx_dram_source_fn)(void *user, htx_dram_req *req);
 void htx_dram_ctrl_set_source(htx_dram_ctrl *c, htx_dram_source_fn fn, void *user);
+/* Optional companion of a request source, for steady-state jumps (exact; see
+ * dram_jump.c): describes the requests fn will offer next.  Returns how many
+ * (at most max) have arrived by by_ps and form an arithmetic run — the i-th
+ * at *first_addr + i * *size_bytes, each *size_bytes long, all in direction
+ * *is_write — and that fn will offer, in this order, whenever asked from now
+ * on.  0 when it cannot promise any.  Without it the controller never jumps. */
+typedef uint64_t (*htx_dram_source_run_fn)(void *user, uint64_t by_ps, uint64_t max, uint64_t *first_addr,
+                                           uint32_t *size_bytes, int *is_write);
+void htx_dram_ctrl_set_source_run(htx_dram_ctrl *c, htx_dram_source_run_fn fn);
 /* Admit source requests at now_ps (e.g. at the start of a run). */
 void htx_dram_ctrl_pull(htx_dram_ctrl *c, uint64_t now_ps);
 /* true while the source holds a request the queues could not take yet. */
@@ -127,7 +139,8 @@ void htx_dram_ctrl_advance(htx_dram_ctrl *c, uint64_t now_ps);
 /* Account background energy up to end_ps and write the statistics. */
 void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps);
 
-/* Counters (also published through the stats registry). */
+/* Counters (also published through the stats registry).  Sums are integers,
+ * so they do not depend on the order in which events are added up. */
 typedef struct {
     uint64_t reads, writes;             /* requests completed                 */
     uint64_t read_bursts, write_bursts; /* column commands                    */
@@ -137,13 +150,18 @@ typedef struct {
     uint64_t row_hits, row_misses, row_conflicts; /* per burst                 */
     uint64_t violations;                /* protocol-checker findings (check)  */
     uint64_t read_latency_max_ps, read_latency_min_ps;
-    double read_latency_sum_ps;
+    uint64_t read_latency_sum_ps;
     uint64_t last_data_ps;              /* end of the last data transfer      */
-    uint64_t data_busy_ps;              /* time the data bus carried bursts   */
-    double queue_occupancy_sum;         /* bursts * ps, for the time average  */
-    uint64_t batched_cmds;              /* column commands issued inside batched runs
-                                           (host-speed figure, not a DRAM statistic) */
+    uint64_t data_busy_ps;              /* time the data bus carried bursts:
+                                           bursts x tBURST                    */
+    double queue_occupancy_sum;         /* bursts * ps a request's bursts held
+                                           queue slots (entry to issue, counted
+                                           in command-clock cycles)           */
+    /* host-speed figures, not DRAM statistics */
+    uint64_t batched_cmds;              /* column commands issued inside batched runs */
     uint64_t batch_runs;                /* runs of >= 1 batched command              */
+    uint64_t jumped_cmds;               /* column commands of steady-state jumps     */
+    uint64_t jumps;                     /* steady-state jumps (dram_jump.c)          */
 } htx_dram_ctrl_counters;
 
 const htx_dram_ctrl_counters *htx_dram_ctrl_get_counters(const htx_dram_ctrl *c);

@@ -65,13 +65,18 @@ typedef struct {
     int pstate;
     uint64_t pstate_t;
     int queued;         /* bursts queued for this rank          */
+    uint64_t qmask[2];  /* [dir] banks with queued bursts (banks <= 64) */
 } rank_t;
 
 typedef struct {
     uint64_t id, arrive_ps, bytes;
-    uint32_t remaining;
+    uint64_t add_ck;    /* cycle the request took its queue slots (occupancy) */
+    uint32_t remaining; /* bursts not issued yet                              */
     int is_write;
     int32_t next_free;
+    /* steady-state jumps (dram_jump.c): this request's tag in the recorded
+     * period and its canonical number in the last state walk */
+    uint32_t jtag, jcanon, jseen;
 } req_t;
 
 typedef struct {
@@ -80,7 +85,7 @@ typedef struct {
 
 typedef struct {
     done_t *v;
-    size_t head, n, cap;
+    size_t head, n, cap; /* ring; cap is a power of two */
 } dfifo_t;
 
 typedef struct {
@@ -97,7 +102,8 @@ struct htx_dram_ctrl {
     htx_dram_map map;
     uint64_t T[HTX_DT_COUNT];
     rank_t *r;
-    int nb;       /* banks per rank                                  */
+    int nb;       /* banks per rank (a power of two)                 */
+    int nb_shift; /* log2(nb): flat bank -> rank                     */
     int bg_shift; /* log2(banks_per_group): bank -> bank group       */
     int set_mask; /* banks / refpb_banks - 1: bank -> refresh set    */
     atom_t *atoms;
@@ -114,13 +120,17 @@ struct htx_dram_ctrl {
     int write_mode;
     int postpone_max, pullin_max;
     uint64_t pd_idle_ck, sr_idle_ck, age_cap_ck, fe_ps;
-    uint64_t last_demand_ck;
+    uint64_t last_demand_ck; /* end of the last data transfer (cycle)   */
     cand_t cache;
     int cache_ok;
     htx_dram_checker *chk;
     htx_dram_power pw;
     uint64_t bg_t_ps;
-    uint64_t occ_t_ps;
+    uint64_t occ_ck;      /* queue occupancy: sum over bursts of issue - add cycle */
+    uint64_t ebin_lo_ck, ebin_len_ck; /* cycles [lo, lo + len) lie in energy bin ebin */
+    size_t ebin;
+    int bb_shift;         /* log2(burst_bytes)                                      */
+    uint64_t conv_ps, conv_ck; /* last ps -> cycle conversion of an arrival (cache) */
     htx_dram_ctrl_counters k;
     uint32_t lat_hist[LAT_BUCKETS];
     uint64_t lat_n;
@@ -128,11 +138,17 @@ struct htx_dram_ctrl {
     void *obs_user;
     /* request source (htx_dram_ctrl_set_source) */
     htx_dram_source_fn src;
+    htx_dram_source_run_fn src_run; /* optional: enables steady-state jumps */
     void *src_user;
     htx_dram_req held;
     int held_valid;
+    int held_bursts;     /* bursts the held request needs (queue room check) */
     uint64_t admit_ps;   /* time of the admission in progress (source callbacks) */
     uint64_t touched[2]; /* [dir] flat banks (< 64) that received bursts since cleared */
+    uint64_t qhash;      /* sum over queued bursts of qweight(dir, flat bank): a cheap
+                            summary of the queue lengths (dram_jump.c fingerprints) */
+    struct htx_dram_jump *jump; /* steady-state jumps (NULL: off)                   */
+    struct htx_dram_jump *jrec; /* == jump while a period is being recorded, else NULL */
     /* statistics */
     htx_stats *stats;
     char prefix[128];
@@ -140,8 +156,39 @@ struct htx_dram_ctrl {
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
+/* A fixed odd pseudo-random weight per (direction, flat bank) for qhash. */
+static inline uint64_t qweight(int dir, int flat)
+{
+    uint64_t x = ((uint64_t)flat << 1 | (uint64_t)dir) * 0x9e3779b97f4a7c15ull;
+    return (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ull | 1;
+}
+
 /* same rounding as htx_dram_spec_ck_to_ps, inlined for the hot path */
 static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return (uint64_t)((double)ck * c->s.tck_ps + 0.5); }
+
+/* First cycle whose picosecond time (ck2ps) is at or after ps. */
+static inline uint64_t ck_at_or_after_ps(const htx_dram_ctrl *c, uint64_t ps)
+{
+    uint64_t ck = (uint64_t)((double)ps / c->s.tck_ps);
+    while (ck > 0 && ck2ps(c, ck - 1) >= ps)
+        ck--;
+    while (ck2ps(c, ck) < ps)
+        ck++;
+    return ck;
+}
+
+/* The energy bin of cycle t (the bin's cycle range is kept: most commands
+ * fall into the bin of the one before). */
+static inline size_t energy_bin_of(htx_dram_ctrl *c, uint64_t t)
+{
+    if (t - c->ebin_lo_ck >= c->ebin_len_ck) { /* also when t < lo (wraps) */
+        const uint64_t bin_ps = c->pw.bin_ps;
+        c->ebin = (size_t)(ck2ps(c, t) / bin_ps);
+        c->ebin_lo_ck = ck_at_or_after_ps(c, (uint64_t)c->ebin * bin_ps);
+        c->ebin_len_ck = ck_at_or_after_ps(c, (uint64_t)(c->ebin + 1) * bin_ps) - c->ebin_lo_ck;
+    }
+    return c->ebin;
+}
 
 /* dram_ctrl.c */
 /* Admit source requests at t_ps (after a command issued then). */
@@ -154,18 +201,41 @@ uint64_t htx_dram_sched_refresh_need(const htx_dram_ctrl *c, int r, uint64_t *se
 void htx_dram_sched_bank_offer(htx_dram_ctrl *c, int r, int bi, int dir, uint64_t need, uint64_t set_first,
                                cand_t *best);
 /* dram_issue.c */
-int htx_dram_fifo_push(dfifo_t *f, const done_t *d);
+int htx_dram_fifo_grow(dfifo_t *f); /* double the ring; 0 if out of memory */
+static inline int htx_dram_fifo_push(dfifo_t *f, const done_t *d)
+{
+    if (f->n == f->cap && !htx_dram_fifo_grow(f))
+        return 0;
+    f->v[(f->head + f->n) & (f->cap - 1)] = *d;
+    f->n++;
+    return 1;
+}
 int32_t htx_dram_req_alloc(htx_dram_ctrl *c);
 void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps);
-void htx_dram_account_occupancy(htx_dram_ctrl *c, uint64_t t_ps);
 void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict);
 void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x);
+void htx_dram_issue_column(htx_dram_ctrl *c, const cand_t *x); /* RD/RDA/WR/WRA */
 /* dram_batch.c: issue `first` (a column command pick() returned) and the run of
  * column commands that follows it, up to now_ps; returns commands issued (0:
  * not applicable, nothing issued).  *last_t: cycle of the last one;
  * *admitted: whether source requests were already admitted after it. */
 uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_ps, int strict, uint64_t *last_t,
                             int *admitted);
+/* dram_jump.c: steady-state jumps inside a batched run (see there) */
+htx_status htx_dram_jump_new(htx_dram_ctrl *c, struct htx_dram_jump **out, htx_err *err);
+void htx_dram_jump_free(struct htx_dram_jump *j);
+void htx_dram_jump_run_begin(htx_dram_ctrl *c); /* a batched run starts: forget earlier runs */
+void htx_dram_jump_run_end(htx_dram_ctrl *c);   /* it ends: stop recording               */
+/* After command x of a run and its admissions: detect a period and, if the
+ * state repeats, jump over whole periods.  Returns the commands jumped (0:
+ * none; then nothing changed). */
+uint64_t htx_dram_jump_after_cmd(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict);
+/* Recording hooks, called only while c->jrec is set. */
+void htx_dram_jump_note_cmd(htx_dram_ctrl *c, const cand_t *x, uint32_t row, uint32_t col);
+void htx_dram_jump_note_done(htx_dram_ctrl *c, int dir, const req_t *rq, uint64_t end_ck);
+void htx_dram_jump_note_admit(htx_dram_ctrl *c, req_t *rq, const htx_dram_req *req, uint64_t arrive_ck,
+                              uint32_t max_col);
+void htx_dram_jump_note_dry(htx_dram_ctrl *c); /* the source had nothing to offer */
 /* dram_ctrl_stats.c */
 int htx_dram_lat_bucket(uint64_t v);
 

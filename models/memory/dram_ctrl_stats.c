@@ -69,10 +69,9 @@ static void put_value(htx_dram_ctrl *c, const char *name, const char *unit, cons
 void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps)
 {
     htx_dram_account_background(c, end_ps);
-    htx_dram_account_occupancy(c, end_ps);
     if (!c->stats)
         return;
-    const htx_dram_ctrl_counters *k = &c->k;
+    const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(c);
     double secs = (double)end_ps * 1e-12;
     double bytes = (double)(k->bytes_read + k->bytes_written);
     double bw = secs > 0 ? bytes / secs : 0;
@@ -96,7 +95,7 @@ void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps)
     put_value(c, "bandwidth_utilization", "1", "achieved / peak bandwidth",
               bw / htx_dram_spec_peak_bytes_per_s(&c->s));
     put_value(c, "read_latency_avg", "ps", "mean read latency (arrival to last data)",
-              k->reads ? k->read_latency_sum_ps / (double)k->reads : 0);
+              k->reads ? (double)k->read_latency_sum_ps / (double)k->reads : 0);
     put_value(c, "read_latency_p50", "ps", "median read latency", (double)htx_dram_ctrl_read_latency_pct_ps(c, 0.5));
     put_value(c, "read_latency_p99", "ps", "99th percentile read latency",
               (double)htx_dram_ctrl_read_latency_pct_ps(c, 0.99));
@@ -106,12 +105,12 @@ void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps)
     for (int p = 0; p < HTX_EN_COUNT; p++) {
         char name[64];
         snprintf(name, sizeof name, "energy_%s", htx_dram_energy_part_name((htx_dram_energy_part)p));
-        put_value(c, name, "J", "DRAM energy of this part (DRAMPower style)", c->pw.energy_pj[p] * 1e-12);
+        put_value(c, name, "J", "DRAM energy of this part (DRAMPower style)", htx_dram_power_part_pj(&c->pw, (htx_dram_energy_part)p) * 1e-12);
     }
     double tot = htx_dram_power_total_pj(&c->pw) * 1e-12;
     put_value(c, "energy_total", "J", "DRAM energy, all parts", tot);
     put_value(c, "power_avg", "W", "average DRAM power", secs > 0 ? tot / secs : 0);
-    put_value(c, "power_bin_width", "ps", "width of the power_w time bins", c->pw.bin_ps);
+    put_value(c, "power_bin_width", "ps", "width of the power_w time bins", (double)c->pw.bin_ps);
     char path[256];
     snprintf(path, sizeof path, "%s.power_w", c->prefix);
     htx_stat *v = htx_stats_find(c->stats, path);
@@ -119,10 +118,10 @@ void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps)
         v = htx_stats_vector(c->stats, path, "W", "DRAM power per time bin (power_bin_width)");
     if (v) {
         v->vec_len = 0;
-        size_t nb = c->pw.n_bins;
-        size_t last = (size_t)((double)end_ps / c->pw.bin_ps);
+        size_t nb = htx_dram_power_n_bins(&c->pw);
+        size_t last = (size_t)(end_ps / c->pw.bin_ps);
         for (size_t i = 0; i < nb && i <= last; i++) {
-            double w = c->pw.bin_pj[i] / c->pw.bin_ps; /* pJ/ps = W */
+            double w = htx_dram_power_bin_pj(&c->pw, i) / (double)c->pw.bin_ps; /* pJ/ps = W */
             if (htx_stat_push(v, w) != HTX_OK)
                 break;
         }

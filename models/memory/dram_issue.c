@@ -8,22 +8,18 @@
 
 /* ---- small containers ---------------------------------------------------- */
 
-int htx_dram_fifo_push(dfifo_t *f, const done_t *d)
+int htx_dram_fifo_grow(dfifo_t *f)
 {
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? 2 * f->cap : 64;
-        done_t *v = malloc(cap * sizeof *v);
-        if (!v)
-            return 0;
-        for (size_t i = 0; i < f->n; i++)
-            v[i] = f->v[(f->head + i) % f->cap];
-        free(f->v);
-        f->v = v;
-        f->head = 0;
-        f->cap = cap;
-    }
-    f->v[(f->head + f->n) % f->cap] = *d;
-    f->n++;
+    size_t cap = f->cap ? 2 * f->cap : 64;
+    done_t *v = malloc(cap * sizeof *v);
+    if (!v)
+        return 0;
+    for (size_t i = 0; i < f->n; i++)
+        v[i] = f->v[(f->head + i) & (f->cap - 1)];
+    free(f->v);
+    f->v = v;
+    f->head = 0;
+    f->cap = cap;
     return 1;
 }
 
@@ -34,8 +30,10 @@ int32_t htx_dram_req_alloc(htx_dram_ctrl *c)
         req_t *v = realloc(c->reqs, (size_t)cap * sizeof *v);
         if (!v)
             return NIL;
-        for (int i = c->cap_reqs; i < cap; i++)
+        for (int i = c->cap_reqs; i < cap; i++) {
             v[i].next_free = i + 1 < cap ? i + 1 : NIL;
+            v[i].jseen = 0;
+        }
         c->req_free = c->cap_reqs;
         c->reqs = v;
         c->cap_reqs = cap;
@@ -75,30 +73,27 @@ void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps)
     }
 }
 
-void htx_dram_account_occupancy(htx_dram_ctrl *c, uint64_t t_ps)
-{
-    if (t_ps > c->occ_t_ps) {
-        c->k.queue_occupancy_sum += (double)(c->nq[0] + c->nq[1]) * (double)(t_ps - c->occ_t_ps);
-        c->occ_t_ps = t_ps;
-    }
-}
-
 
 static void remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai)
 {
     alist_t *l = &c->q[dir][flat];
-    int32_t prev = NIL;
-    for (int32_t i = l->head; i != NIL; prev = i, i = c->atoms[i].next)
-        if (i == ai) {
-            if (prev == NIL)
-                l->head = c->atoms[i].next;
-            else
-                c->atoms[prev].next = c->atoms[i].next;
-            if (l->tail == ai)
-                l->tail = prev;
-            break;
-        }
-    l->n--;
+    if (l->head == ai) { /* the usual case: FR-FCFS serves the oldest hit */
+        l->head = c->atoms[ai].next;
+        if (l->tail == ai)
+            l->tail = NIL;
+    } else {
+        int32_t prev = l->head;
+        while (c->atoms[prev].next != ai)
+            prev = c->atoms[prev].next;
+        c->atoms[prev].next = c->atoms[ai].next;
+        if (l->tail == ai)
+            l->tail = prev;
+    }
+    c->qhash -= qweight(dir, flat);
+    if (--l->n == 0) {
+        int bi = flat & (c->nb - 1);
+        c->r[flat >> c->nb_shift].qmask[dir] &= ~(1ull << (bi & 63));
+    }
     c->atoms[ai].next = c->atom_free;
     c->atom_free = ai;
     c->nq[dir]--;
@@ -112,28 +107,105 @@ static void close_bank(rank_t *k, bank_t *b)
     }
 }
 
+/* Observers of every command: the observer, the period recorder, the checker. */
+static void notify(htx_dram_ctrl *c, const cand_t *x, uint32_t row, uint32_t col)
+{
+    if (c->obs)
+        c->obs(c->obs_user, x->cmd, x->rank, x->bank, row, col, x->t);
+    if (c->jrec)
+        htx_dram_jump_note_cmd(c, x, row, col);
+    if (c->chk)
+        c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)x->cmd, x->rank, x->bank, row, x->t);
+}
+
+/* A column command: the hot path of every stream. */
+void htx_dram_issue_column(htx_dram_ctrl *c, const cand_t *x)
+{
+    const uint64_t *T = c->T;
+    const uint64_t t = x->t;
+    rank_t *k = &c->r[x->rank];
+    bank_t *b = &k->b[x->bank];
+    bg_t *g = &k->g[x->bank >> c->bg_shift];
+    const int flat = x->rank * c->nb + x->bank;
+    atom_t *a = &c->atoms[x->atom];
+    if (c->obs || c->jrec || c->chk)
+        notify(c, x, a->row, a->col);
+    const int autopre = x->cmd == HTX_CMD_RDA || x->cmd == HTX_CMD_WRA;
+    /* background energy changes rate only when the power state or the set of
+     * open banks changes: RD/WR leave it alone */
+    if (autopre)
+        htx_dram_account_background(c, ck2ps(c, t));
+    htx_dram_power_cmd_in_bin(&c->pw, (htx_dram_cmd)x->cmd, energy_bin_of(c, t));
+    b->cv = 0;
+    const int w = htx_dram_cmd_is_write((htx_dram_cmd)x->cmd);
+    uint64_t end;
+    if (!w) {
+        end = t + T[HTX_DT_RL] + T[HTX_DT_BURST];
+        b->pre = mx(b->pre, t + T[HTX_DT_RTP]);
+        g->rd = mx(g->rd, t + T[HTX_DT_CCD_L]);
+        c->ch_rd = mx(c->ch_rd, t + T[HTX_DT_CCD_S]);
+        c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_RTW]);
+        c->k.read_bursts++;
+    } else {
+        end = t + T[HTX_DT_WL] + T[HTX_DT_BURST];
+        b->pre = mx(b->pre, end + T[HTX_DT_WR]);
+        g->wr = mx(g->wr, t + T[HTX_DT_CCD_L]);
+        c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_CCD_S]);
+        g->rd = mx(g->rd, end + T[HTX_DT_WTR_L]);
+        c->ch_rd = mx(c->ch_rd, end + T[HTX_DT_WTR_S]);
+        c->k.write_bursts++;
+    }
+    if (b->act_kind == 0)
+        c->k.row_hits++;
+    else if (b->act_kind == 1)
+        c->k.row_misses++;
+    else
+        c->k.row_conflicts++;
+    b->act_kind = 0;
+    if (autopre) {
+        close_bank(k, b);
+        b->act = mx(b->act, b->pre + T[HTX_DT_RP_PB]);
+        c->k.auto_pres++;
+    }
+    c->bus[c->s.dual_command_bus ? 1 : 0] = t + 1;
+    if (end > c->last_demand_ck)
+        c->last_demand_ck = end;
+    /* retire the burst */
+    req_t *rq = &c->reqs[a->req];
+    c->occ_ck += t - rq->add_ck;
+    k->queued--;
+    remove_atom(c, w, flat, x->atom);
+    if (--rq->remaining == 0) {
+        done_t d = {ck2ps(c, end) + c->cfg.backend_latency_ps, rq->id, rq->arrive_ps, rq->bytes};
+        if (c->jrec)
+            htx_dram_jump_note_done(c, w, rq, end);
+        if (!htx_dram_fifo_push(&c->done[w], &d))
+            HTX_ASSERT(!"out of memory queueing a completion");
+        rq->next_free = c->req_free;
+        c->req_free = (int32_t)(rq - c->reqs);
+    }
+    c->cur = t;
+    c->cache_ok = 0;
+}
+
 void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x)
 {
+    if (htx_dram_cmd_is_column((htx_dram_cmd)x->cmd)) {
+        htx_dram_issue_column(c, x);
+        return;
+    }
     const uint64_t *T = c->T;
     uint64_t t = x->t;
     uint64_t t_ps = ck2ps(c, t);
     rank_t *k = &c->r[x->rank];
     bank_t *b = &k->b[x->bank];
-    bg_t *g = &k->g[x->bank / c->s.banks_per_group];
-    int flat = x->rank * c->nb + x->bank;
+    bg_t *g = &k->g[x->bank >> c->bg_shift];
     uint32_t row = x->atom != NIL ? c->atoms[x->atom].row : (b->open_row >= 0 ? (uint32_t)b->open_row : 0);
-    int col_bus = c->s.dual_command_bus ? 1 : 0;
 
-    if (c->obs)
-        c->obs(c->obs_user, x->cmd, x->rank, x->bank, row,
-               x->atom != NIL && htx_dram_cmd_is_column((htx_dram_cmd)x->cmd) ? c->atoms[x->atom].col : 0, t);
-    if (c->chk)
-        c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)x->cmd, x->rank, x->bank, row, t);
-    /* background energy changes rate only when the power state or the set of
-     * open banks changes: RD/WR leave it alone */
-    if (x->cmd != HTX_CMD_RD && x->cmd != HTX_CMD_WR)
-        htx_dram_account_background(c, t_ps);
-    htx_dram_power_cmd(&c->pw, (htx_dram_cmd)x->cmd, t_ps);
+    if (c->obs || c->jrec || c->chk)
+        notify(c, x, row, 0);
+    htx_dram_account_background(c, t_ps);
+    htx_dram_power_cmd_in_bin(&c->pw, (htx_dram_cmd)x->cmd, energy_bin_of(c, t));
     b->cv = 0;
     if (x->cmd == HTX_CMD_PREA || x->cmd == HTX_CMD_REFAB || x->cmd == HTX_CMD_REFPB)
         for (int i = 0; i < c->nb; i++)
@@ -175,62 +247,6 @@ void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x)
         c->bus[0] = t + 1;
         c->k.prea++;
         break;
-    case HTX_CMD_RD:
-    case HTX_CMD_RDA:
-    case HTX_CMD_WR:
-    case HTX_CMD_WRA: {
-        int w = htx_dram_cmd_is_write((htx_dram_cmd)x->cmd);
-        uint64_t end;
-        if (!w) {
-            end = t + T[HTX_DT_RL] + T[HTX_DT_BURST];
-            b->pre = mx(b->pre, t + T[HTX_DT_RTP]);
-            g->rd = mx(g->rd, t + T[HTX_DT_CCD_L]);
-            c->ch_rd = mx(c->ch_rd, t + T[HTX_DT_CCD_S]);
-            c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_RTW]);
-            c->k.read_bursts++;
-        } else {
-            end = t + T[HTX_DT_WL] + T[HTX_DT_BURST];
-            b->pre = mx(b->pre, end + T[HTX_DT_WR]);
-            g->wr = mx(g->wr, t + T[HTX_DT_CCD_L]);
-            c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_CCD_S]);
-            g->rd = mx(g->rd, end + T[HTX_DT_WTR_L]);
-            c->ch_rd = mx(c->ch_rd, end + T[HTX_DT_WTR_S]);
-            c->k.write_bursts++;
-        }
-        if (b->act_kind == 1)
-            c->k.row_misses++;
-        else if (b->act_kind == 2)
-            c->k.row_conflicts++;
-        else
-            c->k.row_hits++;
-        b->act_kind = 0;
-        if (x->cmd == HTX_CMD_RDA || x->cmd == HTX_CMD_WRA) {
-            close_bank(k, b);
-            b->act = mx(b->act, b->pre + T[HTX_DT_RP_PB]);
-            c->k.auto_pres++;
-        }
-        c->bus[col_bus] = t + 1;
-        c->k.data_busy_ps += ck2ps(c, end) - ck2ps(c, end - T[HTX_DT_BURST]);
-        uint64_t end_ps = ck2ps(c, end);
-        if (end_ps > c->k.last_data_ps)
-            c->k.last_data_ps = end_ps;
-        if (end > c->last_demand_ck)
-            c->last_demand_ck = end;
-        /* retire the burst */
-        atom_t *a = &c->atoms[x->atom];
-        req_t *rq = &c->reqs[a->req];
-        htx_dram_account_occupancy(c, t_ps);
-        k->queued--;
-        remove_atom(c, w, flat, x->atom);
-        if (--rq->remaining == 0) {
-            done_t d = {end_ps + c->cfg.backend_latency_ps, rq->id, rq->arrive_ps, rq->bytes};
-            if (!htx_dram_fifo_push(&c->done[w], &d))
-                HTX_ASSERT(!"out of memory queueing a completion");
-            rq->next_free = c->req_free;
-            c->req_free = (int32_t)(rq - c->reqs);
-        }
-        break;
-    }
     case HTX_CMD_REFAB:
         for (int i = 0; i < c->nb; i++)
             k->b[i].act = mx(k->b[i].act, t + T[HTX_DT_RFC_AB]);
@@ -316,8 +332,15 @@ void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict)
         }
         htx_dram_issue_cmd(c, &x);
         if (c->src) {
-            pend = 1;
-            pend_t = x.t;
+            if (c->s.dual_command_bus) {
+                pend = 1;
+                pend_t = x.t;
+            } else {
+                /* one command bus: every command occupies its cycle (PDE/PDX/
+                 * SRE/SRX are followed by tCKE/tXP/tCKESR/tXS), so nothing else
+                 * issues in this cycle and the admission need not wait for a pick */
+                htx_dram_admit(c, ck2ps(c, x.t));
+            }
         }
     }
 }

@@ -67,26 +67,6 @@ htx_status htx_dram_map_init(htx_dram_map *m, const char *order, const htx_dram_
     return HTX_OK;
 }
 
-static inline uint64_t field(uint64_t a, int shift, int bits)
-{
-    return (a >> shift) & ((1ull << bits) - 1);
-}
-
-void htx_dram_map_decode(const htx_dram_map *m, uint64_t a, htx_dram_addr *o)
-{
-    o->channel = (int)field(a, m->shift[HTX_MAP_CH], m->bits[HTX_MAP_CH]);
-    o->rank = (int)field(a, m->shift[HTX_MAP_RA], m->bits[HTX_MAP_RA]);
-    o->bank_group = (int)field(a, m->shift[HTX_MAP_BG], m->bits[HTX_MAP_BG]);
-    o->bank = (int)field(a, m->shift[HTX_MAP_BA], m->bits[HTX_MAP_BA]);
-    o->row = (uint32_t)field(a, m->shift[HTX_MAP_RO], m->bits[HTX_MAP_RO]);
-    o->col = (uint32_t)field(a, m->shift[HTX_MAP_CO], m->bits[HTX_MAP_CO]);
-    if (m->xor_bank) {
-        int bab = m->bits[HTX_MAP_BA], bgb = m->bits[HTX_MAP_BG];
-        o->bank ^= (int)(o->row & ((1u << bab) - 1));
-        o->bank_group ^= (int)((o->row >> bab) & ((1u << bgb) - 1));
-    }
-}
-
 uint64_t htx_dram_map_encode(const htx_dram_map *m, const htx_dram_addr *a)
 {
     int bank = a->bank, bg = a->bank_group;

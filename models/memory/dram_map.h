@@ -48,7 +48,26 @@ typedef struct {
  * the offending field and the expected form. */
 htx_status htx_dram_map_init(htx_dram_map *m, const char *order, const htx_dram_spec *spec, int channels,
                              int xor_bank, htx_err *err);
-void htx_dram_map_decode(const htx_dram_map *m, uint64_t addr, htx_dram_addr *out);
+static inline uint64_t htx_dram_map_field(uint64_t a, int shift, int bits)
+{
+    return (a >> shift) & ((1ull << bits) - 1);
+}
+
+/* Decode a byte address (inline: the controller decodes every burst it queues). */
+static inline void htx_dram_map_decode(const htx_dram_map *m, uint64_t a, htx_dram_addr *o)
+{
+    o->channel = (int)htx_dram_map_field(a, m->shift[HTX_MAP_CH], m->bits[HTX_MAP_CH]);
+    o->rank = (int)htx_dram_map_field(a, m->shift[HTX_MAP_RA], m->bits[HTX_MAP_RA]);
+    o->bank_group = (int)htx_dram_map_field(a, m->shift[HTX_MAP_BG], m->bits[HTX_MAP_BG]);
+    o->bank = (int)htx_dram_map_field(a, m->shift[HTX_MAP_BA], m->bits[HTX_MAP_BA]);
+    o->row = (uint32_t)htx_dram_map_field(a, m->shift[HTX_MAP_RO], m->bits[HTX_MAP_RO]);
+    o->col = (uint32_t)htx_dram_map_field(a, m->shift[HTX_MAP_CO], m->bits[HTX_MAP_CO]);
+    if (m->xor_bank) {
+        int bab = m->bits[HTX_MAP_BA], bgb = m->bits[HTX_MAP_BG];
+        o->bank ^= (int)(o->row & ((1u << bab) - 1));
+        o->bank_group ^= (int)((o->row >> bab) & ((1u << bgb) - 1));
+    }
+}
 /* Inverse of decode (offset bits zero). */
 uint64_t htx_dram_map_encode(const htx_dram_map *m, const htx_dram_addr *a);
 

@@ -1,6 +1,8 @@
-/* dram_power.c — DRAMPower-style command and background energy, binned in time. */
+/* dram_power.c — DRAMPower-style command and background energy, binned in time,
+ * accumulated in integer femtojoules (see dram_power.h). */
 #include "dram_power.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,16 @@ _Static_assert(sizeof k_part_names / sizeof k_part_names[0] == HTX_EN_COUNT, "en
 static const char *const k_state_names[HTX_PSTATE_COUNT] = {"pre_standby", "act_standby", "pre_powerdown",
                                                             "act_powerdown", "self_refresh"};
 _Static_assert(sizeof k_state_names / sizeof k_state_names[0] == HTX_PSTATE_COUNT, "state names out of sync");
+
+/* The energy part a command's core energy belongs to (PRE's energy is part of
+ * the ACT+PRE pair; power-state commands cost background). */
+static const int k_cmd_part[HTX_CMD_COUNT] = {
+    [HTX_CMD_ACT] = HTX_EN_ACT,   [HTX_CMD_PRE] = -1,          [HTX_CMD_PREA] = -1,
+    [HTX_CMD_RD] = HTX_EN_RD,     [HTX_CMD_RDA] = HTX_EN_RD,   [HTX_CMD_WR] = HTX_EN_WR,
+    [HTX_CMD_WRA] = HTX_EN_WR,    [HTX_CMD_REFAB] = HTX_EN_REF, [HTX_CMD_REFPB] = HTX_EN_REF,
+    [HTX_CMD_PDE] = -1,           [HTX_CMD_PDX] = -1,          [HTX_CMD_SRE] = -1,
+    [HTX_CMD_SRX] = -1,
+};
 
 const char *htx_dram_energy_part_name(htx_dram_energy_part p)
 {
@@ -48,68 +60,93 @@ void htx_dram_energy_coef_compute(const htx_dram_spec *s, htx_dram_energy_coef *
     c->io_wr_pj = bits * s->io_write_pj_per_bit;
 }
 
+static uint64_t pj_to_fj(double pj) { return (uint64_t)llround(pj * 1000.0); }
+
 htx_status htx_dram_power_init(htx_dram_power *p, const htx_dram_spec *s, double bin_ps, htx_err *err)
 {
     memset(p, 0, sizeof *p);
-    if (!(bin_ps >= 1000.0))
-        return htx_err_set(err, HTX_E_INVAL, NULL, 0, "power_bin_ps", "expected a bin width >= 1000 ps, got %g",
-                           bin_ps);
+    if (!(bin_ps >= 1000.0) || !(bin_ps <= 1e18))
+        return htx_err_set(err, HTX_E_INVAL, NULL, 0, "power_bin_ps",
+                           "expected a bin width in [1000, 1e18] ps, got %g", bin_ps);
     htx_dram_energy_coef_compute(s, &p->coef);
-    p->bin_ps = bin_ps;
+    const htx_dram_energy_coef *c = &p->coef;
+    for (int i = 0; i < HTX_CMD_COUNT; i++)
+        p->cmd_part[i] = (int8_t)k_cmd_part[i];
+    p->core_fj[HTX_CMD_ACT] = pj_to_fj(c->act_pj);
+    p->core_fj[HTX_CMD_RD] = p->core_fj[HTX_CMD_RDA] = pj_to_fj(c->rd_pj);
+    p->core_fj[HTX_CMD_WR] = p->core_fj[HTX_CMD_WRA] = pj_to_fj(c->wr_pj);
+    p->core_fj[HTX_CMD_REFAB] = pj_to_fj(c->refab_pj);
+    p->core_fj[HTX_CMD_REFPB] = pj_to_fj(c->refpb_pj);
+    p->io_fj[HTX_CMD_RD] = p->io_fj[HTX_CMD_RDA] = pj_to_fj(c->io_rd_pj);
+    p->io_fj[HTX_CMD_WR] = p->io_fj[HTX_CMD_WRA] = pj_to_fj(c->io_wr_pj);
+    p->bin_ps = (uint64_t)llround(bin_ps);
     return HTX_OK;
 }
 
 void htx_dram_power_free(htx_dram_power *p)
 {
-    free(p->bin_pj);
-    p->bin_pj = NULL;
+    free(p->bin_fj);
+    p->bin_fj = NULL;
     p->n_bins = p->cap_bins = 0;
 }
 
-static void bin_add(htx_dram_power *p, uint64_t t_ps, double pj)
+int htx_dram_power_reach(htx_dram_power *p, size_t b)
 {
-    size_t b = (size_t)((double)t_ps / p->bin_ps);
-    if (b >= p->n_bins) {
-        if (b >= p->cap_bins) {
-            size_t cap = p->cap_bins ? p->cap_bins : 64;
-            while (cap <= b)
-                cap *= 2;
-            double *nb = realloc(p->bin_pj, cap * sizeof *nb);
-            if (!nb) {
-                p->oom = HTX_E_NOMEM;
-                return;
-            }
-            p->bin_pj = nb;
-            p->cap_bins = cap;
+    if (b < p->n_bins)
+        return 1;
+    if (b >= p->cap_bins) {
+        size_t cap = p->cap_bins ? p->cap_bins : 64;
+        while (cap <= b)
+            cap *= 2;
+        uint64_t *nb = realloc(p->bin_fj, cap * sizeof *nb);
+        if (!nb) {
+            p->oom = HTX_E_NOMEM;
+            return 0;
         }
-        memset(p->bin_pj + p->n_bins, 0, (b + 1 - p->n_bins) * sizeof *p->bin_pj);
-        p->n_bins = b + 1;
+        p->bin_fj = nb;
+        p->cap_bins = cap;
     }
-    p->bin_pj[b] += pj;
+    memset(p->bin_fj + p->n_bins, 0, (b + 1 - p->n_bins) * sizeof *p->bin_fj);
+    p->n_bins = b + 1;
+    return 1;
+}
+
+/* Add fj to the bin holding t_ps; commands arrive in time order, so the bin of
+ * the previous addition usually matches and no division is needed. */
+static inline void bin_add(htx_dram_power *p, uint64_t t_ps, uint64_t fj)
+{
+    if (t_ps - p->hot_lo_ps >= p->bin_ps) { /* also when t_ps < hot_lo_ps (wraps) */
+        size_t b = (size_t)(t_ps / p->bin_ps);
+        if (!htx_dram_power_reach(p, b))
+            return;
+        p->hot_bin = b;
+        p->hot_lo_ps = (uint64_t)b * p->bin_ps;
+    } else if (p->hot_bin >= p->n_bins && !htx_dram_power_reach(p, p->hot_bin)) {
+        return;
+    }
+    p->bin_fj[p->hot_bin] += fj;
 }
 
 void htx_dram_power_cmd(htx_dram_power *p, htx_dram_cmd cmd, uint64_t t_ps)
 {
-    double e;
-    htx_dram_energy_part part;
-    switch (cmd) {
-    case HTX_CMD_ACT: e = p->coef.act_pj; part = HTX_EN_ACT; break;
-    case HTX_CMD_RD:
-    case HTX_CMD_RDA:
-        p->energy_pj[HTX_EN_IO] += p->coef.io_rd_pj;
-        bin_add(p, t_ps, p->coef.io_rd_pj);
-        e = p->coef.rd_pj; part = HTX_EN_RD; break;
-    case HTX_CMD_WR:
-    case HTX_CMD_WRA:
-        p->energy_pj[HTX_EN_IO] += p->coef.io_wr_pj;
-        bin_add(p, t_ps, p->coef.io_wr_pj);
-        e = p->coef.wr_pj; part = HTX_EN_WR; break;
-    case HTX_CMD_REFAB: e = p->coef.refab_pj; part = HTX_EN_REF; break;
-    case HTX_CMD_REFPB: e = p->coef.refpb_pj; part = HTX_EN_REF; break;
-    default: return; /* PRE energy is part of the ACT+PRE pair; power-state commands cost background */
-    }
-    p->energy_pj[part] += e;
-    bin_add(p, t_ps, e);
+    int part = p->cmd_part[cmd];
+    if (part < 0)
+        return;
+    uint64_t core = p->core_fj[cmd], io = p->io_fj[cmd];
+    p->part_fj[part] += core;
+    p->part_fj[HTX_EN_IO] += io;
+    bin_add(p, t_ps, core + io);
+}
+
+void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t count, size_t bin)
+{
+    int part = p->cmd_part[cmd];
+    if (part < 0 || count == 0 || !htx_dram_power_reach(p, bin))
+        return;
+    uint64_t core = p->core_fj[cmd], io = p->io_fj[cmd];
+    p->part_fj[part] += core * count;
+    p->part_fj[HTX_EN_IO] += io * count;
+    p->bin_fj[bin] += (core + io) * count;
 }
 
 void htx_dram_power_background(htx_dram_power *p, htx_dram_pstate st, uint64_t t0, uint64_t t1)
@@ -118,23 +155,44 @@ void htx_dram_power_background(htx_dram_power *p, htx_dram_pstate st, uint64_t t
         return;
     double mw = p->coef.bg_mw[st];
     p->state_ps[st] += t1 - t0;
-    p->energy_pj[HTX_EN_BACKGROUND] += mw * (double)(t1 - t0) / 1000.0;
-    /* split over bins: mW * ps / 1000 = pJ */
+    /* split over bins, each piece rounded to 1 fJ (mW * ps = fJ) with the
+     * rounding error carried to the next piece (command spacings repeat, and
+     * so would the pieces' rounding); the part's total comes from the
+     * residencies instead, exactly */
     uint64_t t = t0;
     while (t < t1) {
-        uint64_t bin_end = (uint64_t)(((double)(uint64_t)((double)t / p->bin_ps) + 1.0) * p->bin_ps);
-        if (bin_end <= t)
-            bin_end = t + 1;
+        uint64_t bin_end = (t / p->bin_ps + 1) * p->bin_ps;
         uint64_t e = bin_end < t1 ? bin_end : t1;
-        bin_add(p, t, mw * (double)(e - t) / 1000.0);
+        const double want = mw * (double)(e - t) + p->bg_carry_fj;
+        const uint64_t fj = want > 0 ? (uint64_t)llround(want) : 0;
+        p->bg_carry_fj = want - (double)fj;
+        bin_add(p, t, fj);
         t = e;
     }
 }
 
+double htx_dram_power_part_pj(const htx_dram_power *p, htx_dram_energy_part part)
+{
+    if (part == HTX_EN_BACKGROUND) {
+        double pj = 0;
+        for (int st = 0; st < HTX_PSTATE_COUNT; st++)
+            pj += p->coef.bg_mw[st] * (double)p->state_ps[st] * 1e-3; /* mW * ps = fJ */
+        return pj;
+    }
+    return (unsigned)part < HTX_EN_COUNT ? (double)p->part_fj[part] * 1e-3 : 0;
+}
+
 double htx_dram_power_total_pj(const htx_dram_power *p)
 {
-    double s = 0;
+    uint64_t s = 0;
     for (int i = 0; i < HTX_EN_COUNT; i++)
-        s += p->energy_pj[i];
-    return s;
+        s += p->part_fj[i];
+    return (double)s * 1e-3 + htx_dram_power_part_pj(p, HTX_EN_BACKGROUND);
+}
+
+size_t htx_dram_power_n_bins(const htx_dram_power *p) { return p->n_bins; }
+
+double htx_dram_power_bin_pj(const htx_dram_power *p, size_t bin)
+{
+    return bin < p->n_bins ? (double)p->bin_fj[bin] * 1e-3 : 0;
 }

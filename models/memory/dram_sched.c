@@ -176,16 +176,16 @@ static void bank_local(htx_dram_ctrl *c, int flat, int dir, bank_t *b)
 
 void htx_dram_sched_bank_local(htx_dram_ctrl *c, int flat, int dir)
 {
-    bank_local(c, flat, dir, &c->r[flat / c->nb].b[flat % c->nb]);
+    bank_local(c, flat, dir, &c->r[flat >> c->nb_shift].b[flat & (c->nb - 1)]);
 }
 
-/* Shared lower bounds of one rank's demand commands, per bank group: the
- * bank-group, rank (tRRD_S, tFAW), channel (tCCD_S, tRTW, tWTR_S) and
- * command-bus constraints, computed once per pick. */
+/* Shared lower bounds of one rank's demand commands: the rank (tRRD_S, tFAW),
+ * channel (tCCD_S, tRTW, tWTR_S) and command-bus constraints, computed once
+ * per pick; the bank group's part is added per candidate. */
 typedef struct {
-    uint64_t act[16]; /* ACT, per bank group       */
-    uint64_t col[16]; /* RD or WR, per bank group  */
-    uint64_t pre;     /* PRE                       */
+    uint64_t act; /* ACT                            */
+    uint64_t col; /* RD or WR (direction of pick)   */
+    uint64_t pre; /* PRE                            */
 } floors_t;
 
 static void floors_compute(const htx_dram_ctrl *c, const rank_t *k, int dir, floors_t *f)
@@ -195,11 +195,8 @@ static void floors_compute(const htx_dram_ctrl *c, const rank_t *k, int dir, flo
     uint64_t a = mx(k->act, fr);
     if (k->n_act >= 4)
         a = mx(a, k->faw[k->faw_i] + c->T[HTX_DT_FAW]);
-    uint64_t ch = dir == 0 ? c->ch_rd : c->ch_wr;
-    for (int g = 0; g < c->s.bank_groups; g++) {
-        f->act[g] = mx(a, k->g[g].act);
-        f->col[g] = mx(mx(dir == 0 ? k->g[g].rd : k->g[g].wr, ch), fc);
-    }
+    f->act = a;
+    f->col = mx(dir == 0 ? c->ch_rd : c->ch_wr, fc);
     f->pre = fr;
 }
 
@@ -214,8 +211,11 @@ static inline void bank_candidate(htx_dram_ctrl *c, int r, int bi, int dir, uint
     /* banks, groups and refresh sets are powers of two: masks and shifts, no division */
     int blocked_bank = set_first != UINT64_MAX && (uint64_t)(bi & c->set_mask) == set_first;
     uint64_t limit = (set_first == UINT64_MAX || blocked_bank) ? need : UINT64_MAX;
-    int g = bi >> c->bg_shift;
-    uint64_t t = mx(b->clocal, b->ccmd == HTX_CMD_ACT ? f->act[g] : b->ccmd == HTX_CMD_PRE ? f->pre : f->col[g]);
+    const bg_t *g = &k->g[bi >> c->bg_shift];
+    uint64_t floor = b->ccmd == HTX_CMD_ACT   ? mx(f->act, g->act)
+                     : b->ccmd == HTX_CMD_PRE ? f->pre
+                                              : mx(f->col, dir == 0 ? g->rd : g->wr);
+    uint64_t t = mx(b->clocal, floor);
     if (t >= limit)
         return; /* e.g. no new ACT once the refresh of this bank is due */
     offer(best, b->ccmd, r, bi, b->catom, t, b->carrive);
@@ -292,10 +292,15 @@ void htx_dram_sched_pick(htx_dram_ctrl *c, cand_t *best)
         }
         floors_t fl;
         floors_compute(c, k, dir, &fl);
-        const alist_t *q = &c->q[dir][r * c->nb];
-        for (int bi = 0; bi < c->nb; bi++)
-            if (q[bi].n)
-                bank_candidate(c, r, bi, dir, need, set_first, &fl, best);
+        if (c->nb <= 64) {
+            for (uint64_t m = k->qmask[dir]; m; m &= m - 1)
+                bank_candidate(c, r, __builtin_ctzll(m), dir, need, set_first, &fl, best);
+        } else {
+            const alist_t *q = &c->q[dir][r * c->nb];
+            for (int bi = 0; bi < c->nb; bi++)
+                if (q[bi].n)
+                    bank_candidate(c, r, bi, dir, need, set_first, &fl, best);
+        }
         /* the refresh competes only when it could come first (it is never earlier than need) */
         if (!best->valid || need <= best->t)
             offer_refresh(c, r, need, best);

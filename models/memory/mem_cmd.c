@@ -33,6 +33,7 @@ typedef struct {
     double pd_idle_ns;
     double max_time_ms; /* trace request times above this are rejected (bounds host time) */
     int no_batching;
+    int no_jumps;
 } opts_t;
 
 /* One request as read from a trace or made by the generator. */
@@ -84,6 +85,7 @@ static void usage(FILE *f)
             "                       (default 1000; idle time costs host time: refreshes)\n"
             "  --check              run the protocol checker; print the violation count\n"
             "  --no-burst-batching  schedule every column command separately (same results, slower)\n"
+            "  --no-jumps           simulate every period of a steady stream (same results, slower)\n"
             "  --out FILE           write the statistics to an HDF5 result file\n");
 }
 
@@ -142,6 +144,8 @@ static int parse_args(int argc, char **argv, opts_t *o)
             o->check = 1;
         } else if (!strcmp(a, "--no-burst-batching")) {
             o->no_batching = 1;
+        } else if (!strcmp(a, "--no-jumps")) {
+            o->no_jumps = 1;
         } else if (!strcmp(a, "--xor-hash")) {
             o->xor_hash = 1;
         } else if (!strcmp(a, "--pattern")) {
@@ -292,6 +296,34 @@ static bool gen_source(void *user, htx_dram_req *req)
     req->size_bytes = m.size;
     req->is_write = m.is_write;
     return true;
+}
+
+/* The source's run description (steady-state jumps): sequential streams are
+ * arithmetic until the address wraps or the direction changes. */
+static uint64_t gen_source_run(void *user, uint64_t by_ps, uint64_t max, uint64_t *first_addr, uint32_t *size,
+                               int *is_write)
+{
+    gen_src_t *g = user;
+    if (g->o->pattern != PAT_SEQ || g->issued >= g->o->requests)
+        return 0;
+    mreq_t m0;
+    gen_request(g->o, g->cap_bytes, g->issued, &m0);
+    uint64_t n = g->o->requests - g->issued;
+    if (n > max)
+        n = max;
+    const uint64_t to_wrap = (g->cap_bytes - m0.addr) / m0.size;
+    if (n > to_wrap)
+        n = to_wrap;
+    for (uint64_t i = 1; i < n && g->o->write_fraction > 0 && g->o->write_fraction < 1; i++) {
+        mreq_t mi;
+        gen_request(g->o, g->cap_bytes, g->issued + i, &mi);
+        if (mi.is_write != m0.is_write)
+            n = i;
+    }
+    *first_addr = m0.addr;
+    *size = m0.size;
+    *is_write = m0.is_write;
+    return n;
 }
 
 /* Next trace line: 1 request, 0 end of file, -1 error (message printed). */
@@ -486,6 +518,7 @@ int htx_cmd_mem(int argc, char **argv)
         cfg.powerdown_idle_ps = (uint64_t)(o.pd_idle_ns * 1000.0);
         cfg.check = o.check;
         cfg.burst_batching = !o.no_batching;
+        cfg.steady_jumps = !o.no_jumps;
         cfg.on_done = on_done;
         cfg.user = &tk;
         char prefix[64];
@@ -512,6 +545,7 @@ int htx_cmd_mem(int argc, char **argv)
         const uint64_t slice_ps = 1000000, slice_ck = (uint64_t)((double)slice_ps / spec.tck_ps) + 1;
         tk.single = 1;
         htx_dram_ctrl_set_source(ch[0], gen_source, &gs);
+        htx_dram_ctrl_set_source_run(ch[0], gen_source_run);
         htx_dram_ctrl_pull(ch[0], 0);
         for (;;) {
             uint64_t t = htx_dram_ctrl_next_event_ps(ch[0]);
@@ -662,7 +696,8 @@ int htx_cmd_mem(int argc, char **argv)
     uint64_t end_ps = tk.last_done_ps;
     uint64_t reads = 0, writes = 0, bytes = 0, acts = 0, pres = 0, refab = 0, refpb = 0, hits = 0, miss = 0,
              conf = 0, viol = 0, lat_max = 0, p50 = 0, p99 = 0;
-    double lat_sum = 0, energy_pj = 0, part_pj[HTX_EN_COUNT] = {0};
+    uint64_t lat_sum = 0;
+    double energy_pj = 0, part_pj[HTX_EN_COUNT] = {0};
     for (int c = 0; c < o.channels; c++) {
         htx_dram_ctrl_finish(ch[c], end_ps);
         const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(ch[c]);
@@ -689,7 +724,7 @@ int htx_cmd_mem(int argc, char **argv)
         const htx_dram_power *pw = htx_dram_ctrl_get_power(ch[c]);
         energy_pj += htx_dram_power_total_pj(pw);
         for (int p = 0; p < HTX_EN_COUNT; p++)
-            part_pj[p] += pw->energy_pj[p];
+            part_pj[p] += htx_dram_power_part_pj(pw, (htx_dram_energy_part)p);
         if (o.check && viol && c == 0)
             fprintf(stderr, "htxsim mem: protocol violation: %s\n", htx_dram_ctrl_check_last(ch[c]));
     }
@@ -710,15 +745,12 @@ int htx_cmd_mem(int argc, char **argv)
         }
         st = htx_stats_vector(stats, "mem.total.power_w", "W", "DRAM power per time bin, all channels");
         const htx_dram_power *p0 = htx_dram_ctrl_get_power(ch[0]);
-        size_t nb = (size_t)((double)end_ps / p0->bin_ps) + 1;
+        size_t nb = (size_t)(end_ps / p0->bin_ps) + 1;
         for (size_t b = 0; st && b < nb; b++) {
             double pj = 0;
-            for (int c = 0; c < o.channels; c++) {
-                const htx_dram_power *pw = htx_dram_ctrl_get_power(ch[c]);
-                if (b < pw->n_bins)
-                    pj += pw->bin_pj[b];
-            }
-            if (htx_stat_push(st, pj / p0->bin_ps) != HTX_OK)
+            for (int c = 0; c < o.channels; c++)
+                pj += htx_dram_power_bin_pj(htx_dram_ctrl_get_power(ch[c]), b);
+            if (htx_stat_push(st, pj / (double)p0->bin_ps) != HTX_OK)
                 break;
         }
     }
@@ -744,16 +776,21 @@ int htx_cmd_mem(int argc, char **argv)
            energy_pj * 1e-6, part_pj[HTX_EN_ACT] * 1e-6, part_pj[HTX_EN_RD] * 1e-6, part_pj[HTX_EN_WR] * 1e-6,
            part_pj[HTX_EN_REF] * 1e-6, part_pj[HTX_EN_BACKGROUND] * 1e-6, part_pj[HTX_EN_IO] * 1e-6,
            secs > 0 ? energy_pj * 1e-12 / secs : 0, bytes ? energy_pj / (8.0 * (double)bytes) : 0);
-    uint64_t bcmd = 0, bruns = 0, cols = 0;
+    uint64_t bcmd = 0, bruns = 0, cols = 0, jcmd = 0, jumps = 0;
     for (int c = 0; c < o.channels; c++) {
         const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(ch[c]);
         bcmd += k->batched_cmds;
         bruns += k->batch_runs;
+        jcmd += k->jumped_cmds;
+        jumps += k->jumps;
         cols += k->read_bursts + k->write_bursts;
     }
     printf("burst batching  %s: %.1f %% of column commands in %" PRIu64 " runs (%.1f per run)\n",
            o.no_batching ? "off" : "on", cols ? 100.0 * (double)bcmd / (double)cols : 0, bruns,
            bruns ? (double)bcmd / (double)bruns : 0);
+    printf("steady jumps    %s: %.1f %% of column commands in %" PRIu64 " jumps (%.1f per jump)\n",
+           o.no_batching || o.no_jumps ? "off" : "on", cols ? 100.0 * (double)jcmd / (double)cols : 0, jumps,
+           jumps ? (double)jcmd / (double)jumps : 0);
     if (o.check)
         printf("protocol check  %" PRIu64 " violations\n", viol);
     printf("host            %.3f s, %.3f M requests per host second\n", host_s,

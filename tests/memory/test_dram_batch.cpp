@@ -13,122 +13,16 @@
 #include <string>
 #include <tuple>
 #include <vector>
-#include "mem_harness.h"
+#include "ctrl_compare.h"
 
 using memtest::load_spec;
 using memtest::mix;
 
 namespace {
 
-using Cmd = std::tuple<uint64_t, int, int, uint32_t, uint32_t>;  // cycle, cmd, bank, row, col
-using Gen = std::function<htx_dram_req(uint64_t)>;
-
-struct Ctl {
-    htx_dram_spec spec;
-    htx_dram_ctrl *c = nullptr;
-    std::vector<Cmd> cmds;
-    std::vector<std::pair<uint64_t, uint64_t>> done;  // id, t_ps
-    uint64_t n = 0, issued = 0, now = 0;
-    Gen gen;
-
-    static void on_done(void *u, uint64_t id, uint64_t t) { static_cast<Ctl *>(u)->done.push_back({id, t}); }
-    static void on_cmd(void *u, int cmd, int, int bank, uint32_t row, uint32_t col, uint64_t t) {
-        static_cast<Ctl *>(u)->cmds.emplace_back(t, cmd, bank, row, col);
-    }
-    static bool source(void *u, htx_dram_req *r) {
-        Ctl *x = static_cast<Ctl *>(u);
-        if (x->issued >= x->n) return false;
-        *r = x->gen(x->issued++);
-        return true;
-    }
-    Ctl(const htx_dram_spec &s, htx_dram_ctrl_cfg cfg) : spec(s) {
-        cfg.on_done = on_done;
-        cfg.user = this;
-        htx_err e;
-        char buf[2048];
-        EXPECT_EQ(htx_dram_ctrl_new(&spec, &cfg, nullptr, "t", &c, &e), HTX_OK) << htx_err_format(&e, buf, sizeof buf);
-        htx_dram_ctrl_set_cmd_observer(c, on_cmd, this);
-    }
-    ~Ctl() { htx_dram_ctrl_free(c); }
-
-    // The controller pulls requests whenever its queue has room; advance() in
-    // slices of slice_ps (many commands per call).
-    void via_source(uint64_t count, Gen g, uint64_t slice_ps) {
-        n = count;
-        gen = std::move(g);
-        htx_dram_ctrl_set_source(c, source, this);
-        htx_dram_ctrl_pull(c, 0);
-        for (;;) {
-            uint64_t t = htx_dram_ctrl_next_event_ps(c);
-            if (t == UINT64_MAX) break;
-            now = std::max(now, t);
-            // never let the source run dry inside a slice (see mem_cmd.c)
-            if (n - issued > 4096) now += slice_ps;
-            htx_dram_ctrl_advance(c, now);
-        }
-        EXPECT_EQ(issued, n);
-    }
-    // A driver that offers its next request after every event (the reference).
-    void via_events(uint64_t count, Gen g) {
-        bool have = false;
-        htx_dram_req r{};
-        for (;;) {
-            while (issued < count || have) {
-                if (!have) r = g(issued++), have = true;
-                if (!htx_dram_ctrl_enqueue(c, &r, now)) break;
-                have = false;
-            }
-            uint64_t t = htx_dram_ctrl_next_event_ps(c);
-            if (t == UINT64_MAX) break;
-            now = std::max(now, t);
-            htx_dram_ctrl_advance(c, now);
-        }
-    }
-    // Open loop: request i arrives at its own time (idle gaps between bursts of traffic).
-    void open_loop(const std::vector<std::pair<uint64_t, htx_dram_req>> &reqs) {
-        for (const auto &a : reqs) {
-            while (!htx_dram_ctrl_enqueue(c, &a.second, std::max(now, a.first))) {
-                uint64_t t = htx_dram_ctrl_next_event_ps(c);
-                ASSERT_NE(t, UINT64_MAX);
-                now = std::max(now, t);
-                htx_dram_ctrl_advance(c, now);
-            }
-            now = std::max(now, a.first);
-        }
-        for (;;) {
-            uint64_t t = htx_dram_ctrl_next_event_ps(c);
-            if (t == UINT64_MAX) break;
-            now = std::max(now, t);
-            htx_dram_ctrl_advance(c, now);
-        }
-    }
-    void finish() { htx_dram_ctrl_finish(c, now); }
-};
-
-// Everything the two controllers report must be identical.
-void expect_same(Ctl &a, Ctl &b, const char *what) {
-    SCOPED_TRACE(what);
-    a.finish();
-    b.finish();
-    ASSERT_EQ(a.cmds.size(), b.cmds.size());
-    for (size_t i = 0; i < a.cmds.size(); i++)
-        ASSERT_EQ(a.cmds[i], b.cmds[i]) << "command " << i;
-    ASSERT_EQ(a.done, b.done);
-    htx_dram_ctrl_counters ka = *htx_dram_ctrl_get_counters(a.c), kb = *htx_dram_ctrl_get_counters(b.c);
-    ka.batched_cmds = kb.batched_cmds = 0;  // host-speed figures, not DRAM statistics
-    ka.batch_runs = kb.batch_runs = 0;
-    EXPECT_EQ(0, std::memcmp(&ka, &kb, sizeof ka)) << "counters differ";
-    EXPECT_EQ(ka.reads + ka.writes, a.done.size());
-    for (double q : {0.01, 0.5, 0.9, 0.99, 1.0})
-        EXPECT_EQ(htx_dram_ctrl_read_latency_pct_ps(a.c, q), htx_dram_ctrl_read_latency_pct_ps(b.c, q));
-    const htx_dram_power *pa = htx_dram_ctrl_get_power(a.c), *pb = htx_dram_ctrl_get_power(b.c);
-    EXPECT_EQ(0, std::memcmp(pa->energy_pj, pb->energy_pj, sizeof pa->energy_pj)) << "energy differs";
-    EXPECT_EQ(0, std::memcmp(pa->state_ps, pb->state_ps, sizeof pa->state_ps));
-    ASSERT_EQ(pa->n_bins, pb->n_bins);
-    EXPECT_EQ(0, std::memcmp(pa->bin_pj, pb->bin_pj, pa->n_bins * sizeof *pa->bin_pj)) << "power bins differ";
-    EXPECT_EQ(ka.violations, 0u) << htx_dram_ctrl_check_last(a.c);
-    EXPECT_EQ(kb.violations, 0u) << htx_dram_ctrl_check_last(b.c);
-}
+using memtest::Ctl;
+using memtest::Gen;
+using memtest::expect_same;
 
 htx_dram_ctrl_cfg cfg_with(bool batching) {
     htx_dram_ctrl_cfg c;

@@ -110,11 +110,14 @@ TEST(DramPower, RunEnergyIsCommandsTimesCoefficientsPlusBackground) {
     const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(h.c);
     const htx_dram_power *p = htx_dram_ctrl_get_power(h.c);
     const htx_dram_energy_coef &c = p->coef;
-    EXPECT_NEAR(p->energy_pj[HTX_EN_ACT], k->acts * c.act_pj, 1e-6 * p->energy_pj[HTX_EN_ACT]);
-    EXPECT_NEAR(p->energy_pj[HTX_EN_RD], k->read_bursts * c.rd_pj, 1e-6 * p->energy_pj[HTX_EN_RD]);
-    EXPECT_NEAR(p->energy_pj[HTX_EN_WR], k->write_bursts * c.wr_pj, 1e-6 * p->energy_pj[HTX_EN_WR]);
-    EXPECT_NEAR(p->energy_pj[HTX_EN_REF], k->refab * c.refab_pj, 1e-6 * p->energy_pj[HTX_EN_REF] + 1e-9);
-    EXPECT_NEAR(p->energy_pj[HTX_EN_IO], k->read_bursts * c.io_rd_pj + k->write_bursts * c.io_wr_pj, 1e-3);
+    auto part = [p](htx_dram_energy_part x) { return htx_dram_power_part_pj(p, x); };
+    // integer femtojoules: each command's coefficient is rounded to 1 fJ
+    EXPECT_NEAR(part(HTX_EN_ACT), k->acts * c.act_pj, 1e-6 * part(HTX_EN_ACT));
+    EXPECT_NEAR(part(HTX_EN_RD), k->read_bursts * c.rd_pj, 1e-6 * part(HTX_EN_RD));
+    EXPECT_NEAR(part(HTX_EN_WR), k->write_bursts * c.wr_pj, 1e-6 * part(HTX_EN_WR));
+    EXPECT_NEAR(part(HTX_EN_REF), k->refab * c.refab_pj, 1e-6 * part(HTX_EN_REF) + 1e-9);
+    EXPECT_NEAR(part(HTX_EN_IO), k->read_bursts * c.io_rd_pj + k->write_bursts * c.io_wr_pj,
+                1e-6 * part(HTX_EN_IO));
     uint64_t total_ps = 0;
     double bg = 0;
     for (int st = 0; st < HTX_PSTATE_COUNT; st++) {
@@ -122,10 +125,12 @@ TEST(DramPower, RunEnergyIsCommandsTimesCoefficientsPlusBackground) {
         bg += c.bg_mw[st] * (double)p->state_ps[st] / 1000.0;
     }
     EXPECT_EQ(total_ps, h.now);  // every picosecond is in exactly one state
-    EXPECT_NEAR(p->energy_pj[HTX_EN_BACKGROUND], bg, 1e-6 * bg);
-    double bins = 0;
-    for (size_t i = 0; i < p->n_bins; i++) bins += p->bin_pj[i];
-    EXPECT_NEAR(bins, htx_dram_power_total_pj(p), 1e-6 * bins);
+    EXPECT_NEAR(part(HTX_EN_BACKGROUND), bg, 1e-9 * bg);
+    // every command's energy is in exactly one bin; background pieces are rounded to 1 fJ, the error carried
+    uint64_t bins_fj = 0, cmds_fj = 0;
+    for (size_t i = 0; i < htx_dram_power_n_bins(p); i++) bins_fj += p->bin_fj[i];
+    for (int i = 0; i < HTX_EN_COUNT; i++) cmds_fj += i == HTX_EN_BACKGROUND ? 0 : p->part_fj[i];
+    EXPECT_NEAR((double)(bins_fj - cmds_fj) * 1e-3, part(HTX_EN_BACKGROUND), 1e-9 * part(HTX_EN_BACKGROUND) + 1e-3);
 }
 
 TEST(DramPower, PowerDownAndSelfRefreshSaveBackgroundEnergy) {
@@ -150,7 +155,7 @@ TEST(DramPower, PowerDownAndSelfRefreshSaveBackgroundEnergy) {
         htx_dram_ctrl_advance(h.c, h.now);
         htx_dram_ctrl_finish(h.c, h.now);
         const htx_dram_power *p = htx_dram_ctrl_get_power(h.c);
-        bg[mode] = p->energy_pj[HTX_EN_BACKGROUND];
+        bg[mode] = htx_dram_power_part_pj(p, HTX_EN_BACKGROUND);
         refs[mode] = htx_dram_ctrl_get_counters(h.c)->refab;
         EXPECT_EQ(htx_dram_ctrl_get_counters(h.c)->violations, 0u) << htx_dram_ctrl_check_last(h.c);
         EXPECT_EQ(h.done.size(), 20u);
