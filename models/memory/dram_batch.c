@@ -152,6 +152,14 @@ uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_
         }
         if (bt >= need || bt > r.s_min)
             break;
+        if (c->jrec) /* the period being recorded: which banks tied with the winner */
+            for (uint64_t m = r.col_mask; m; m &= m - 1) {
+                int bi = __builtin_ctzll(m);
+                const bank_t *b = &k->b[bi];
+                const bg_t *g = &k->g[bi >> c->bg_shift];
+                if (bi != bb && mx(b->clocal, mx(dir ? g->wr : g->rd, ch)) == bt)
+                    htx_dram_jump_note_tie(c, bi);
+            }
         uint64_t tp = ck2ps(c, bt);
         if (strict ? tp >= now_ps : tp > now_ps)
             break;

@@ -202,6 +202,48 @@ static inline int bursts_of(const htx_dram_ctrl *c, const htx_dram_req *req)
     return n > (uint64_t)INT32_MAX ? INT32_MAX : (int)n;
 }
 
+int32_t htx_dram_new_request(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t arrive_ps, uint64_t add_ck,
+                             uint32_t bursts)
+{
+    int32_t ri = htx_dram_req_alloc(c);
+    if (ri == NIL)
+        return NIL;
+    req_t *rq = &c->reqs[ri];
+    rq->id = req->id;
+    rq->arrive_ps = arrive_ps;
+    rq->bytes = req->size_bytes ? req->size_bytes : 1;
+    rq->remaining = bursts;
+    rq->is_write = req->is_write ? 1 : 0;
+    rq->add_ck = add_ck;
+    return ri;
+}
+
+void htx_dram_queue_burst(htx_dram_ctrl *c, int dir, int flat, uint32_t row, uint32_t col, uint64_t arrive_ck,
+                          int32_t ri)
+{
+    int32_t ai = c->atom_free;
+    HTX_ASSERT(ai != NIL);
+    atom_t *at = &c->atoms[ai];
+    c->atom_free = at->next;
+    at->arrive_ck = arrive_ck;
+    at->row = row;
+    at->col = col;
+    at->req = ri;
+    at->bank = flat;
+    at->next = NIL;
+    alist_t *l = &c->q[dir][flat];
+    if (l->tail == NIL)
+        l->head = ai;
+    else
+        c->atoms[l->tail].next = ai;
+    l->tail = ai;
+    l->n++;
+    rank_t *k = &c->r[flat >> c->nb_shift];
+    k->queued++;
+    k->qmask[dir] |= 1ull << (flat & (c->nb - 1) & 63); /* read only when banks <= 64 */
+    c->nq[dir]++;
+}
+
 /* Queue req's bursts arriving at now_ps if they all fit; no scheduling. */
 static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_ps, int32_t *ri_out)
 {
@@ -211,43 +253,21 @@ static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_p
     uint64_t n = last - first + 1;
     if ((uint64_t)c->nq[dir] + n > (uint64_t)c->cap_q[dir])
         return false;
-    int32_t ri = htx_dram_req_alloc(c);
-    if (ri == NIL)
-        return false;
-    req_t *rq = &c->reqs[ri];
-    rq->id = req->id;
-    rq->arrive_ps = now_ps;
-    rq->bytes = size;
-    rq->remaining = (uint32_t)n;
-    rq->is_write = dir;
-    uint64_t arrive_ck;
+    uint64_t add_ck, arrive_ck;
     if (c->fe_ps) {
-        rq->add_ck = htx_dram_spec_ps_to_ck(&c->s, now_ps);
+        add_ck = htx_dram_spec_ps_to_ck(&c->s, now_ps);
         arrive_ck = arrival_ck(c, now_ps + c->fe_ps);
     } else {
-        rq->add_ck = arrive_ck = arrival_ck(c, now_ps);
+        add_ck = arrive_ck = arrival_ck(c, now_ps);
     }
-    uint32_t max_col = 0;
+    int32_t ri = htx_dram_new_request(c, req, now_ps, add_ck, (uint32_t)n);
+    if (ri == NIL)
+        return false;
     for (uint64_t i = 0; i < n; i++) {
         htx_dram_addr a;
         htx_dram_map_decode(&c->map, (first + i) << c->bb_shift, &a);
-        if (a.col > max_col)
-            max_col = a.col;
-        int32_t ai = c->atom_free;
-        HTX_ASSERT(ai != NIL);
-        atom_t *at = &c->atoms[ai];
-        c->atom_free = at->next;
-        int flat = a.rank * c->nb + (a.bank_group << c->bg_shift) + a.bank;
-        at->arrive_ck = arrive_ck;
-        at->row = a.row;
-        at->col = a.col;
-        at->req = ri;
-        at->bank = flat;
-        at->next = NIL;
-        alist_t *l = &c->q[dir][flat];
-        rank_t *k = &c->r[a.rank];
-        int bi = flat - a.rank * c->nb;
-        bank_t *bk = &k->b[bi];
+        const int flat = a.rank * c->nb + (a.bank_group << c->bg_shift) + a.bank;
+        bank_t *bk = &c->r[a.rank].b[flat - a.rank * c->nb];
         /* With open pages a burst queued behind the bank's hit (or behind the
          * head a closed bank activates for) leaves its candidate as it is;
          * otherwise (a PRE candidate could become a hit, adaptive pages look
@@ -255,21 +275,12 @@ static bool add_bursts(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t now_p
         int keep = c->cfg.page_policy == HTX_PAGE_OPEN && bk->cv && (bk->cdir != dir || bk->ccmd != HTX_CMD_PRE);
         if (!keep)
             bk->cv = 0;
-        if ((!keep || l->n == 0) && flat < 64)
+        if ((!keep || c->q[dir][flat].n == 0) && flat < 64)
             c->touched[dir] |= 1ull << flat; /* a batched run reclassifies it */
-        if (l->tail == NIL)
-            l->head = ai;
-        else
-            c->atoms[l->tail].next = ai;
-        l->tail = ai;
-        l->n++;
-        k->queued++;
-        k->qmask[dir] |= 1ull << (bi & 63); /* read only when banks <= 64 */
-        c->qhash += qweight(dir, flat);
+        htx_dram_queue_burst(c, dir, flat, a.row, a.col, arrive_ck, ri);
     }
-    c->nq[dir] += (int)n;
     if (c->jrec)
-        htx_dram_jump_note_admit(c, rq, req, arrive_ck, max_col);
+        htx_dram_jump_note_admit(c, req);
     *ri_out = ri;
     return true;
 }

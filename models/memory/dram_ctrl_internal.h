@@ -74,9 +74,6 @@ typedef struct {
     uint32_t remaining; /* bursts not issued yet                              */
     int is_write;
     int32_t next_free;
-    /* steady-state jumps (dram_jump.c): this request's tag in the recorded
-     * period and its canonical number in the last state walk */
-    uint32_t jtag, jcanon, jseen;
 } req_t;
 
 typedef struct {
@@ -145,8 +142,6 @@ struct htx_dram_ctrl {
     int held_bursts;     /* bursts the held request needs (queue room check) */
     uint64_t admit_ps;   /* time of the admission in progress (source callbacks) */
     uint64_t touched[2]; /* [dir] flat banks (< 64) that received bursts since cleared */
-    uint64_t qhash;      /* sum over queued bursts of qweight(dir, flat bank): a cheap
-                            summary of the queue lengths (dram_jump.c fingerprints) */
     struct htx_dram_jump *jump; /* steady-state jumps (NULL: off)                   */
     struct htx_dram_jump *jrec; /* == jump while a period is being recorded, else NULL */
     /* statistics */
@@ -156,15 +151,37 @@ struct htx_dram_ctrl {
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-/* A fixed odd pseudo-random weight per (direction, flat bank) for qhash. */
-static inline uint64_t qweight(int dir, int flat)
-{
-    uint64_t x = ((uint64_t)flat << 1 | (uint64_t)dir) * 0x9e3779b97f4a7c15ull;
-    return (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ull | 1;
-}
 
 /* same rounding as htx_dram_spec_ck_to_ps, inlined for the hot path */
 static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return (uint64_t)((double)ck * c->s.tck_ps + 0.5); }
+
+/* A column command's timing effects on its bank, bank group, the channel and
+ * the command bus (RD/RDA or WR/WRA at cycle t); returns the cycle its data
+ * transfer ends.  Every update is a max or, for the bus, the latest command,
+ * so applying the last of a repeating pattern gives the state after all. */
+static inline uint64_t htx_dram_column_timing(htx_dram_ctrl *c, bank_t *b, bg_t *g, int is_write, uint64_t t)
+{
+    const uint64_t *T = c->T;
+    uint64_t end;
+    if (!is_write) {
+        end = t + T[HTX_DT_RL] + T[HTX_DT_BURST];
+        b->pre = mx(b->pre, t + T[HTX_DT_RTP]);
+        g->rd = mx(g->rd, t + T[HTX_DT_CCD_L]);
+        c->ch_rd = mx(c->ch_rd, t + T[HTX_DT_CCD_S]);
+        c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_RTW]);
+    } else {
+        end = t + T[HTX_DT_WL] + T[HTX_DT_BURST];
+        b->pre = mx(b->pre, end + T[HTX_DT_WR]);
+        g->wr = mx(g->wr, t + T[HTX_DT_CCD_L]);
+        c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_CCD_S]);
+        g->rd = mx(g->rd, end + T[HTX_DT_WTR_L]);
+        c->ch_rd = mx(c->ch_rd, end + T[HTX_DT_WTR_S]);
+    }
+    c->bus[c->s.dual_command_bus ? 1 : 0] = t + 1;
+    if (end > c->last_demand_ck)
+        c->last_demand_ck = end;
+    return end;
+}
 
 /* First cycle whose picosecond time (ck2ps) is at or after ps. */
 static inline uint64_t ck_at_or_after_ps(const htx_dram_ctrl *c, uint64_t ps)
@@ -215,6 +232,12 @@ void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps);
 void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict);
 void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x);
 void htx_dram_issue_column(htx_dram_ctrl *c, const cand_t *x); /* RD/RDA/WR/WRA */
+/* A column command at cycle t took burst ai (direction dir, bank flat), whose
+ * data transfer ends at cycle end: dequeue it, complete its request if it was
+ * the last burst. */
+void htx_dram_retire(htx_dram_ctrl *c, int dir, int flat, int32_t ai, uint64_t t, uint64_t end);
+/* Take burst ai out of bank flat's queue (direction dir) and back to the pool. */
+void htx_dram_remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai);
 /* dram_batch.c: issue `first` (a column command pick() returned) and the run of
  * column commands that follows it, up to now_ps; returns commands issued (0:
  * not applicable, nothing issued).  *last_t: cycle of the last one;
@@ -226,16 +249,23 @@ htx_status htx_dram_jump_new(htx_dram_ctrl *c, struct htx_dram_jump **out, htx_e
 void htx_dram_jump_free(struct htx_dram_jump *j);
 void htx_dram_jump_run_begin(htx_dram_ctrl *c); /* a batched run starts: forget earlier runs */
 void htx_dram_jump_run_end(htx_dram_ctrl *c);   /* it ends: stop recording               */
-/* After command x of a run and its admissions: detect a period and, if the
- * state repeats, jump over whole periods.  Returns the commands jumped (0:
- * none; then nothing changed). */
+/* After command x of a run and its admissions: detect a period and, if it
+ * repeats, replay whole periods.  Returns the commands replayed (0: none; then
+ * nothing changed). */
 uint64_t htx_dram_jump_after_cmd(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict);
 /* Recording hooks, called only while c->jrec is set. */
 void htx_dram_jump_note_cmd(htx_dram_ctrl *c, const cand_t *x, uint32_t row, uint32_t col);
-void htx_dram_jump_note_done(htx_dram_ctrl *c, int dir, const req_t *rq, uint64_t end_ck);
-void htx_dram_jump_note_admit(htx_dram_ctrl *c, req_t *rq, const htx_dram_req *req, uint64_t arrive_ck,
-                              uint32_t max_col);
+void htx_dram_jump_note_popped(htx_dram_ctrl *c, int flat, uint64_t t); /* after a burst left bank flat */
+void htx_dram_jump_note_tie(htx_dram_ctrl *c, int loser);               /* next command tied with loser */
+void htx_dram_jump_note_admit(htx_dram_ctrl *c, const htx_dram_req *req);
 void htx_dram_jump_note_dry(htx_dram_ctrl *c); /* the source had nothing to offer */
+/* dram_ctrl.c: the parts of queueing a request — its slot (arrival in ps,
+ * entry cycle, bursts; NIL if memory ran out) and each burst at the tail of
+ * its bank's queue (no candidate upkeep: the caller recomputes candidates) */
+int32_t htx_dram_new_request(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t arrive_ps, uint64_t add_ck,
+                             uint32_t bursts);
+void htx_dram_queue_burst(htx_dram_ctrl *c, int dir, int flat, uint32_t row, uint32_t col, uint64_t arrive_ck,
+                          int32_t ri);
 /* dram_ctrl_stats.c */
 int htx_dram_lat_bucket(uint64_t v);
 

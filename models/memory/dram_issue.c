@@ -32,7 +32,6 @@ int32_t htx_dram_req_alloc(htx_dram_ctrl *c)
             return NIL;
         for (int i = c->cap_reqs; i < cap; i++) {
             v[i].next_free = i + 1 < cap ? i + 1 : NIL;
-            v[i].jseen = 0;
         }
         c->req_free = c->cap_reqs;
         c->reqs = v;
@@ -74,7 +73,7 @@ void htx_dram_account_background(htx_dram_ctrl *c, uint64_t t_ps)
 }
 
 
-static void remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai)
+void htx_dram_remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai)
 {
     alist_t *l = &c->q[dir][flat];
     if (l->head == ai) { /* the usual case: FR-FCFS serves the oldest hit */
@@ -89,7 +88,6 @@ static void remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai)
         if (l->tail == ai)
             l->tail = prev;
     }
-    c->qhash -= qweight(dir, flat);
     if (--l->n == 0) {
         int bi = flat & (c->nb - 1);
         c->r[flat >> c->nb_shift].qmask[dir] &= ~(1ull << (bi & 63));
@@ -138,23 +136,11 @@ void htx_dram_issue_column(htx_dram_ctrl *c, const cand_t *x)
     htx_dram_power_cmd_in_bin(&c->pw, (htx_dram_cmd)x->cmd, energy_bin_of(c, t));
     b->cv = 0;
     const int w = htx_dram_cmd_is_write((htx_dram_cmd)x->cmd);
-    uint64_t end;
-    if (!w) {
-        end = t + T[HTX_DT_RL] + T[HTX_DT_BURST];
-        b->pre = mx(b->pre, t + T[HTX_DT_RTP]);
-        g->rd = mx(g->rd, t + T[HTX_DT_CCD_L]);
-        c->ch_rd = mx(c->ch_rd, t + T[HTX_DT_CCD_S]);
-        c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_RTW]);
-        c->k.read_bursts++;
-    } else {
-        end = t + T[HTX_DT_WL] + T[HTX_DT_BURST];
-        b->pre = mx(b->pre, end + T[HTX_DT_WR]);
-        g->wr = mx(g->wr, t + T[HTX_DT_CCD_L]);
-        c->ch_wr = mx(c->ch_wr, t + T[HTX_DT_CCD_S]);
-        g->rd = mx(g->rd, end + T[HTX_DT_WTR_L]);
-        c->ch_rd = mx(c->ch_rd, end + T[HTX_DT_WTR_S]);
+    const uint64_t end = htx_dram_column_timing(c, b, g, w, t);
+    if (w)
         c->k.write_bursts++;
-    }
+    else
+        c->k.read_bursts++;
     if (b->act_kind == 0)
         c->k.row_hits++;
     else if (b->act_kind == 1)
@@ -167,25 +153,26 @@ void htx_dram_issue_column(htx_dram_ctrl *c, const cand_t *x)
         b->act = mx(b->act, b->pre + T[HTX_DT_RP_PB]);
         c->k.auto_pres++;
     }
-    c->bus[c->s.dual_command_bus ? 1 : 0] = t + 1;
-    if (end > c->last_demand_ck)
-        c->last_demand_ck = end;
-    /* retire the burst */
-    req_t *rq = &c->reqs[a->req];
+    htx_dram_retire(c, w, flat, x->atom, t, end);
+    if (c->jrec)
+        htx_dram_jump_note_popped(c, flat, t);
+    c->cur = t;
+    c->cache_ok = 0;
+}
+
+void htx_dram_retire(htx_dram_ctrl *c, int dir, int flat, int32_t ai, uint64_t t, uint64_t end)
+{
+    req_t *rq = &c->reqs[c->atoms[ai].req];
     c->occ_ck += t - rq->add_ck;
-    k->queued--;
-    remove_atom(c, w, flat, x->atom);
+    c->r[flat >> c->nb_shift].queued--;
+    htx_dram_remove_atom(c, dir, flat, ai);
     if (--rq->remaining == 0) {
         done_t d = {ck2ps(c, end) + c->cfg.backend_latency_ps, rq->id, rq->arrive_ps, rq->bytes};
-        if (c->jrec)
-            htx_dram_jump_note_done(c, w, rq, end);
-        if (!htx_dram_fifo_push(&c->done[w], &d))
+        if (!htx_dram_fifo_push(&c->done[dir], &d))
             HTX_ASSERT(!"out of memory queueing a completion");
         rq->next_free = c->req_free;
         c->req_free = (int32_t)(rq - c->reqs);
     }
-    c->cur = t;
-    c->cache_ok = 0;
 }
 
 void htx_dram_issue_cmd(htx_dram_ctrl *c, const cand_t *x)

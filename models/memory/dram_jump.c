@@ -1,53 +1,61 @@
-/* dram_jump.c — steady-state jumps: whole periods of a batched run computed in
- * closed form instead of command by command.
+/* dram_jump.c — steady-state jumps: whole periods of a batched run replayed
+ * from one recorded period instead of scheduled command by command.
  *
- * Streaming a row, a channel settles into a cycle: every P column commands
- * the controller is back in the same state, shifted by Δ cycles in time and
- * by D bytes in address (D moves only the column field).  From then on the
- * controller's transition function, which depends on times only through
- * differences and on addresses only through bank, row and equality of rows,
- * repeats the same P commands shifted by Δ and D, until something that is not
- * part of the state intervenes.  So after recording one period and checking
- * that the state at its end equals the state at its start (shifted), the next
- * N periods are the recorded one N times over: their commands, completions,
- * energy and counters are written down directly and the state is shifted by
- * N·Δ and N·D.
- *
- * The state compared ("signature", relative to the current cycle T): read/
- * write mode, queue counts, every bank (open row, earliest ACT/PRE/RD/WR,
- * first-burst kind), bank group and rank constraint (earliest times at or
- * before T are equivalent and written as 0; tFAW entries likewise once out of
- * the window), command bus, channel read/write constraints, the end of the
- * last data transfer, every queued burst in queue order (row, arrival
- * relative to T, its request's canonical number) and every queued request
- * (bursts left, bytes, direction, queue-entry cycle).  Columns are compared
- * as a uniform shift.  Not compared, because the jump is bounded instead:
- *   - refresh: every jumped command issues before the rank's refresh
- *     deadline (the only way refresh enters scheduling while the rank has
- *     demand is through that deadline; candidates later than it lose anyway);
- *   - `now`: no jumped command is later than the advance() limit;
- *   - addresses: no column field overflows into the bank/row fields for any
- *     burst queued or admitted during the jump;
- *   - the source: it promises (htx_dram_source_run_fn) that the next requests
- *     continue the arithmetic run and have arrived, and every admission in
- *     the recorded period ended on a full queue, never on an empty source;
- *   - ps rounding: cycles become picoseconds (and back) by rounding, which is
- *     not shift-invariant; every jumped arrival cycle is recomputed and
- *     checked, completion times are converted one by one.
- * A failed check only means no jump: the run goes on command by command.
+ * Streaming rows, a channel settles into a cycle: every P column commands the
+ * scheduling state is back where it was, Δ cycles later.  Whether a run of
+ * column commands repeats depends on little: inside a batched run every
+ * candidate is a row hit (open pages), its time is max(bank's RD/WR bound,
+ * head's arrival, bank group RD/WR bound, channel RD/WR bound, column bus,
+ * wake-up, now), and FR-FCFS takes the earliest, ties to the older head, then
+ * the lower bank.  So a recorded period repeats, shifted by Δ, as long as
+ *   (1) the timing state that enters those times is the same relative to now
+ *       at the end of the period as at its start (compared: the channel and
+ *       bus bounds, the bank groups and RD/WR bounds of the banks the period
+ *       served, read/write mode, queue counts, which banks have demand, the
+ *       held request); bounds at or before now are equivalent;
+ *   (2) every head that comes up is a row hit and has arrived by then (so its
+ *       time is the shared bounds', which repeat), and no bank the period
+ *       serves runs empty;
+ *   (3) every tie the recorded period broke by arrival between served banks
+ *       breaks the same way between the heads of the replayed period;
+ *   (4) every bank with demand that the period does not serve is beaten in
+ *       every decision by a served bank of its bank group: same bank-group
+ *       bound, a time no later, an older head (checked whenever that head
+ *       changes) — the fill side of a stream moving on to the next bank;
+ *   (5) admitted requests come from the source's arithmetic run
+ *       (htx_dram_source_run_fn: known addresses, arrived), land in banks
+ *       that already have demand, and every admission of the recorded period
+ *       ended on a full queue, never on an empty source;
+ *   (6) no replayed command reaches the rank's refresh deadline (refresh
+ *       enters scheduling only through it while the rank has demand) or the
+ *       advance() limit.
+ * Each period is first checked against (2)-(5) on the real queues (heads
+ * advance virtually, admitted bursts are decoded but not queued) and then
+ * carried out for real: the bursts are popped and retired, the requests
+ * admitted and queued, completions reported; after the last period the
+ * timing effects of its commands are applied (every timing update is a max,
+ * so the last period's are the sum of all) and energy and counters are added
+ * for all periods at once (integer sums).  ps <-> cycle rounding is done per
+ * burst and per admission, as the scheduler does it.  Any check that fails
+ * only ends the jump: the run goes on command by command.
  *
  * Exactness is tested against batching with jumps off and against per-command
- * scheduling (tests/memory/test_dram_jump.cpp): same commands (with the
- * observer and the protocol checker seeing every jumped command), the same
+ * scheduling (tests/memory/test_dram_jump.cpp): the same commands (the
+ * observer and the protocol checker see every replayed command), the same
  * completions at the same times, counters, latency histogram and energy bins.
- * Supported where burst batching is (one rank, all-bank refresh, <= 64 banks).
+ * Supported where burst batching is (one rank, all-bank refresh, <= 64 banks),
+ * with open pages.
  */
 #include "dram_ctrl_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { PMAX = 256 }; /* longest period recorded (commands) */
+enum {
+    PMAX = 256,        /* longest period recorded (commands)              */
+    TMAX = 4 * PMAX,   /* ties recorded per period                        */
+    VMAX = 4096,       /* bursts admitted and popped per jump (virtually) */
+};
 
 typedef struct {
     uint64_t t;
@@ -56,110 +64,104 @@ typedef struct {
 } jcmd_t;
 
 typedef struct {
-    uint64_t t;          /* cycle of the command after which it happened      */
-    uint64_t arrive_rel; /* arrival cycle of its bursts - t                   */
-    uint32_t count;      /* requests admitted                                 */
-} jadm_t;
+    int cmd;   /* the command (index in the period) that won the tie */
+    int loser; /* the bank that tied with it and lost                */
+} jtie_t;
 
+/* A burst admitted during the jump, queued virtually. */
 typedef struct {
-    uint64_t end;        /* cycle the last burst's data ended                 */
-    uint64_t bytes;
-    uint32_t tag;        /* < L: live at the period start (canonical number);
-                            else L + admission number within the period      */
-    int dir;
+    uint64_t arrive_ck;
+    uint32_t row, col;
+    int bank;
+    int req;  /* its request (index in vr)                  */
+    int next; /* next virtual burst of the same bank, -1: none */
+} jvirt_t;
+
+/* A request admitted during the jump. */
+typedef struct {
+    uint64_t id, arrive_ps, add_ck;
+    uint32_t bursts, left; /* bursts, and those not popped yet */
+    int32_t slot;          /* its request slot once queued for real (NIL: none) */
+} jvreq_t;
+
+/* A completion during the jump, in the order the commands complete them. */
+typedef struct {
+    uint64_t end_ck;
+    int32_t req;    /* real request slot, or (virtual) index in vr */
+    int is_virtual;
 } jdone_t;
+
+/* A popped burst (for undoing a period that fails its check, and for the
+ * observer and the checker). */
+typedef struct {
+    int32_t req;    /* as in jdone_t */
+    int is_virtual;
+    uint32_t row, col;
+} jpop_t;
+
+/* The scheduling state a period must repeat (condition (1)), raw. */
+typedef struct {
+    uint64_t t;
+    uint64_t ch_rd, ch_wr, bus, wake;
+    uint64_t g_rd[16], g_wr[16];
+    uint64_t b_dir[64]; /* each bank's RD (read run) or WR (write run) bound */
+    int act_kind[64];
+    int write_mode, nq0, nq1;
+    uint64_t qmask0, qmask1;
+} jstate_t;
 
 struct htx_dram_jump {
     /* detection: each bank's fingerprint at its previous command of the run */
-    uint64_t fp[64];
-    uint64_t fp_n[64];  /* command number within the run          */
-    uint64_t fp_g[64];  /* the run it belongs to (== gen: current)  */
-    uint64_t gen;       /* batched runs so far                      */
-    uint64_t n;         /* commands of the run so far               */
-    /* the reference state S_a, recorded from here on */
+    uint64_t fp[64], fp_n[64], fp_g[64];
+    uint64_t gen; /* batched runs so far (fp_g == gen: from this run) */
+    uint64_t n;   /* commands of the run so far                       */
+    uint32_t skip, backoff;
+    /* the recorded period: the state at its start and what happened since */
     int armed, bad;
     int bank_a;
-    uint64_t t_a;
-    uint64_t *sig_a, *sig_b;
-    size_t sig_na, sig_cap;
-    uint32_t *col_a, *col_b;
-    size_t ncol_a;
-    int32_t *slot_b;  /* request index per canonical number, last walk */
-    uint32_t L;       /* live requests at S_a                          */
+    jstate_t a;
     htx_dram_req held_a;
-    uint64_t k_a[5];  /* read/write bursts, hits, misses, conflicts at S_a */
-    uint64_t occ_a;
-    /* the period since S_a */
     jcmd_t cmd[PMAX];
-    jadm_t adm[PMAX];
-    jdone_t done[PMAX];
-    size_t ncmd, nadm, ndone;
-    uint32_t next_tag;
-    uint32_t adm_max_col;
-    uint64_t adm_first_addr, adm_next_addr;
-    uint32_t adm_size;
-    int adm_dir;
-    /* scratch for a jump (see lineage()) */
-    uint64_t *ids, *arr;  /* per canonical slot at S_b: request id, arrival (ps) */
-    uint32_t *map_b;      /* per slot at S_b: its request's tag in the period    */
-    uint32_t lag[PMAX], from_adm[PMAX]; /* per completion of a period            */
-    uint32_t *chain;      /* [PMAX + slots][slots + 2] slots back in time        */
-    uint32_t *slot_lag, *slot_adm;      /* per final slot                         */
-    uint64_t *ring_id, *ring_arr;       /* admitted ids by (period % R, index)  */
-    size_t ring_n;                      /* entries of ring_id / ring_arr         */
-    size_t chain_n;                     /* entries of chain                      */
-    uint32_t stamp;       /* state walks so far (req_t.jseen)                    */
-    uint32_t skip;        /* detection backoff: commands to let pass unexamined  */
-    uint32_t backoff;     /* the next backoff after a failure                    */
+    uint32_t adm_after[PMAX]; /* requests admitted after each command */
+    jtie_t tie[TMAX];
+    size_t ncmd, ntie;
+    uint32_t m;               /* requests admitted in the period      */
+    /* the jump being checked: queues as they would be after each period */
+    int32_t head[64];         /* per bank: next real burst (NIL: past the real queue) */
+    int vhead[64], vtail[64]; /* per bank: virtual bursts not popped yet (-1: none)   */
+    jvirt_t v[VMAX];          /* bursts admitted, in admission order */
+    jvreq_t vr[VMAX];         /* requests admitted                   */
+    jdone_t ev[VMAX];         /* completions                          */
+    jpop_t pop[2 * VMAX];     /* popped bursts                        */
+    int nv, nvr, nev, npop;
+    uint64_t occ;             /* queue occupancy of the popped bursts (cycles) */
+    uint32_t *rpop;           /* per real request slot: bursts popped virtually */
+    int rpop_cap;
+    struct {                  /* the state after the last period that passed */
+        int32_t head[64];
+        int vhead[64], vtail[64];
+        int nv, nvr, nev, npop;
+        uint64_t occ;
+    } ck;
+    int dom[64];              /* waiting bank -> the served bank that beats it (-1) */
+    uint64_t dom_of[64];      /* served bank -> the waiting banks it beats          */
+    uint32_t tie_of[PMAX + 1];/* command p's ties with served banks: stie[tie_of[p] .. tie_of[p+1]) */
+    int stie[TMAX];
 };
 
 static inline uint64_t rel(uint64_t x, uint64_t t) { return x > t ? x - t : 0; }
 
 htx_status htx_dram_jump_new(htx_dram_ctrl *c, struct htx_dram_jump **out, htx_err *err)
 {
-    *out = NULL;
-    struct htx_dram_jump *j = calloc(1, sizeof *j);
-    if (!j)
-        goto nomem;
-    const size_t slots = (size_t)c->cap_q[0] + (size_t)c->cap_q[1];
-    j->sig_cap = 32 + (size_t)c->nb * 12 + (size_t)c->s.bank_groups * 3 + slots * 8;
-    j->sig_a = malloc(j->sig_cap * sizeof *j->sig_a);
-    j->sig_b = malloc(j->sig_cap * sizeof *j->sig_b);
-    j->col_a = malloc(slots * sizeof *j->col_a);
-    j->col_b = malloc(slots * sizeof *j->col_b);
-    j->slot_b = malloc(slots * sizeof *j->slot_b);
-    j->map_b = malloc(slots * sizeof *j->map_b);
-    j->ids = malloc(slots * sizeof *j->ids);
-    j->arr = malloc(slots * sizeof *j->arr);
-    j->slot_lag = malloc(slots * sizeof *j->slot_lag);
-    j->slot_adm = malloc(slots * sizeof *j->slot_adm);
-    if (!j->sig_a || !j->sig_b || !j->col_a || !j->col_b || !j->slot_b || !j->map_b || !j->ids || !j->arr ||
-        !j->slot_lag || !j->slot_adm)
-        goto nomem;
-    *out = j;
-    return HTX_OK;
-nomem:
-    htx_dram_jump_free(j);
-    return htx_err_set(err, HTX_E_NOMEM, NULL, 0, NULL, "out of memory creating the DRAM controller");
+    (void)c;
+    *out = calloc(1, sizeof **out);
+    return *out ? HTX_OK : htx_err_set(err, HTX_E_NOMEM, NULL, 0, NULL, "out of memory creating the DRAM controller");
 }
 
 void htx_dram_jump_free(struct htx_dram_jump *j)
 {
-    if (!j)
-        return;
-    free(j->sig_a);
-    free(j->sig_b);
-    free(j->col_a);
-    free(j->col_b);
-    free(j->slot_b);
-    free(j->map_b);
-    free(j->ids);
-    free(j->arr);
-    free(j->slot_lag);
-    free(j->slot_adm);
-    free(j->chain);
-    free(j->ring_id);
-    free(j->ring_arr);
+    if (j)
+        free(j->rpop);
     free(j);
 }
 
@@ -171,10 +173,9 @@ static void disarm(htx_dram_ctrl *c)
 
 void htx_dram_jump_run_begin(htx_dram_ctrl *c)
 {
-    struct htx_dram_jump *j = c->jump;
     disarm(c);
-    j->gen++;
-    j->n = 0;
+    c->jump->gen++;
+    c->jump->n = 0;
 }
 
 void htx_dram_jump_run_end(htx_dram_ctrl *c) { disarm(c); }
@@ -188,182 +189,134 @@ void htx_dram_jump_note_cmd(htx_dram_ctrl *c, const cand_t *x, uint32_t row, uin
         j->bad = 1;
         return;
     }
+    j->adm_after[j->ncmd] = 0;
     j->cmd[j->ncmd++] = (jcmd_t){x->t, row, col, x->bank, x->cmd};
 }
 
-void htx_dram_jump_note_done(htx_dram_ctrl *c, int dir, const req_t *rq, uint64_t end_ck)
+/* Condition (2) in the recorded period: the bank's next head is a hit and has
+ * arrived by t. */
+void htx_dram_jump_note_popped(htx_dram_ctrl *c, int flat, uint64_t t)
+{
+    const alist_t *l = &c->q[c->write_mode][flat];
+    const bank_t *b = &c->r[0].b[flat];
+    if (!l->n || c->atoms[l->head].row != (uint32_t)b->open_row || c->atoms[l->head].arrive_ck > t)
+        c->jump->bad = 1;
+}
+
+void htx_dram_jump_note_tie(htx_dram_ctrl *c, int loser)
 {
     struct htx_dram_jump *j = c->jump;
-    if (j->ndone == PMAX) {
+    if (j->ntie == TMAX) {
         j->bad = 1;
         return;
     }
-    j->done[j->ndone++] = (jdone_t){end_ck, rq->bytes, rq->jtag, dir};
+    j->tie[j->ntie++] = (jtie_t){(int)j->ncmd, loser};
 }
 
-void htx_dram_jump_note_admit(htx_dram_ctrl *c, req_t *rq, const htx_dram_req *req, uint64_t arrive_ck,
-                              uint32_t max_col)
+void htx_dram_jump_note_admit(htx_dram_ctrl *c, const htx_dram_req *req)
 {
     struct htx_dram_jump *j = c->jump;
-    uint64_t t = c->cur;
-    rq->jtag = j->next_tag++;
-    if (j->next_tag - j->L == 1) {
-        j->adm_first_addr = req->addr;
-        j->adm_size = req->size_bytes;
-        j->adm_dir = req->is_write ? 1 : 0;
-    } else if (req->addr != j->adm_next_addr || req->size_bytes != j->adm_size ||
-               (req->is_write ? 1 : 0) != j->adm_dir) {
-        j->bad = 1; /* not one arithmetic run */
-    }
-    j->adm_next_addr = req->addr + req->size_bytes;
-    if (max_col > j->adm_max_col)
-        j->adm_max_col = max_col;
-    /* admissions follow the command at c->cur (one record per command) */
-    if (j->nadm && j->adm[j->nadm - 1].t == t) {
-        if (j->adm[j->nadm - 1].arrive_rel != arrive_ck - t)
-            j->bad = 1;
-        j->adm[j->nadm - 1].count++;
-    } else if (j->nadm == PMAX || arrive_ck < t) {
+    /* the period's requests continue the held one's run (checked again, with
+     * the source's promise, before replaying) */
+    const uint64_t want = j->held_a.addr + (uint64_t)j->m * j->held_a.size_bytes;
+    if (j->ncmd == 0 || req->addr != want || req->size_bytes != j->held_a.size_bytes ||
+        (req->is_write ? 1 : 0) != (j->held_a.is_write ? 1 : 0))
         j->bad = 1;
-    } else {
-        j->adm[j->nadm++] = (jadm_t){t, arrive_ck - t, 1};
-    }
+    else
+        j->adm_after[j->ncmd - 1]++;
+    j->m++;
 }
 
 void htx_dram_jump_note_dry(htx_dram_ctrl *c) { c->jump->bad = 1; }
 
-/* ---- state comparison ---------------------------------------------------- */
+/* ---- the state a period must repeat --------------------------------------- */
 
-/* Cheap summary of the relative state, to spot a likely period: the queue
- * lengths per bank (kept as a weighted sum by the controller, qhash) and the
- * column constraints that decide the next command. */
+static void state_take(const htx_dram_ctrl *c, uint64_t T, jstate_t *s)
+{
+    const rank_t *k = &c->r[0];
+    const int dir = c->write_mode;
+    s->t = T;
+    s->ch_rd = c->ch_rd;
+    s->ch_wr = c->ch_wr;
+    s->bus = c->bus[c->s.dual_command_bus ? 1 : 0];
+    s->wake = k->wake;
+    for (int g = 0; g < c->s.bank_groups; g++) {
+        s->g_rd[g] = k->g[g].rd;
+        s->g_wr[g] = k->g[g].wr;
+    }
+    for (int b = 0; b < c->nb; b++) {
+        s->b_dir[b] = dir ? k->b[b].wr : k->b[b].rd;
+        s->act_kind[b] = k->b[b].act_kind;
+    }
+    s->write_mode = dir;
+    s->nq0 = c->nq[0];
+    s->nq1 = c->nq[1];
+    s->qmask0 = k->qmask[0];
+    s->qmask1 = k->qmask[1];
+}
+
+/* Condition (1): the same relative to each state's own time, for the banks in
+ * `served` and their bank groups. */
+static int state_repeats(const htx_dram_ctrl *c, const jstate_t *a, const jstate_t *b, uint64_t served)
+{
+    if (a->write_mode != b->write_mode || a->nq0 != b->nq0 || a->nq1 != b->nq1 || a->qmask0 != b->qmask0 ||
+        a->qmask1 != b->qmask1 || rel(a->ch_rd, a->t) != rel(b->ch_rd, b->t) ||
+        rel(a->ch_wr, a->t) != rel(b->ch_wr, b->t) || rel(a->bus, a->t) != rel(b->bus, b->t) ||
+        rel(a->wake, a->t) != rel(b->wake, b->t))
+        return 0;
+    uint64_t groups = 0;
+    for (uint64_t m = served; m; m &= m - 1) {
+        int x = __builtin_ctzll(m);
+        if (rel(a->b_dir[x], a->t) != rel(b->b_dir[x], b->t) || a->act_kind[x] != 0 || b->act_kind[x] != 0)
+            return 0;
+        groups |= 1ull << (x >> c->bg_shift);
+    }
+    for (uint64_t m = groups; m; m &= m - 1) {
+        int g = __builtin_ctzll(m);
+        if (rel(a->g_rd[g], a->t) != rel(b->g_rd[g], b->t) || rel(a->g_wr[g], a->t) != rel(b->g_wr[g], b->t))
+            return 0;
+    }
+    return 1;
+}
+
+/* Cheap summary of the relative state, to spot a likely period. */
 static uint64_t fingerprint(const htx_dram_ctrl *c, uint64_t T, int bank)
 {
     const rank_t *k = &c->r[0];
     const bg_t *g = &k->g[bank >> c->bg_shift];
-    uint64_t h = c->qhash ^ ((uint64_t)c->nq[0] | (uint64_t)c->nq[1] << 21 | (uint64_t)c->write_mode << 42 |
-                             (uint64_t)c->held_valid << 43);
+    uint64_t h = k->qmask[0] * 0x9e3779b97f4a7c15ull ^ k->qmask[1] ^
+                 ((uint64_t)c->nq[0] | (uint64_t)c->nq[1] << 21 | (uint64_t)c->write_mode << 42 |
+                  (uint64_t)c->held_valid << 43);
     h = (h ^ (rel(c->ch_rd, T) | rel(c->ch_wr, T) << 32)) * 0x9e3779b97f4a7c15ull;
     h = (h ^ (rel(c->bus[0], T) | rel(c->bus[1], T) << 32)) * 0xbf58476d1ce4e5b9ull;
     h = (h ^ (rel(g->rd, T) | rel(g->wr, T) << 32)) * 0x94d049bb133111ebull;
     return h ^ (h >> 31);
 }
 
-/* Write the signature of the state at cycle T into w (returns its length),
- * the queued bursts' columns into cols (*ncols) and, per canonical request
- * number, the request index into slot.  tag_slots: also give each live
- * request its canonical number as tag (the reference state). */
-static size_t signature(htx_dram_ctrl *c, uint64_t T, uint64_t *w, uint32_t *cols, size_t *ncols, int32_t *slot,
-                        uint32_t *nslots, int tag_slots)
-{
-    const rank_t *k = &c->r[0];
-    const uint64_t *TT = c->T;
-    size_t n = 0, nc = 0;
-    uint32_t ns = 0;
-    uint32_t stamp = ++c->jump->stamp;
-    if (stamp == 0) { /* wrapped: no request may carry a stale mark */
-        for (int i = 0; i < c->cap_reqs; i++)
-            c->reqs[i].jseen = 0;
-        stamp = c->jump->stamp = 1;
-    }
-    w[n++] = (uint64_t)c->write_mode | (uint64_t)c->nq[0] << 8 | (uint64_t)c->nq[1] << 32;
-    w[n++] = (uint64_t)c->held_valid | (uint64_t)k->queued << 8 | (uint64_t)k->open_banks << 40 |
-             (uint64_t)k->pstate << 56;
-    w[n++] = c->held_valid ? (uint64_t)c->held.size_bytes | (uint64_t)c->held.is_write << 32 : 0;
-    w[n++] = rel(c->bus[0], T);
-    w[n++] = rel(c->bus[1], T);
-    w[n++] = rel(c->ch_rd, T);
-    w[n++] = rel(c->ch_wr, T);
-    w[n++] = rel(c->last_demand_ck, T);
-    w[n++] = rel(k->act, T);
-    w[n++] = rel(k->refpb_ok, T);
-    w[n++] = rel(k->ref_end, T);
-    w[n++] = rel(k->wake, T);
-    w[n++] = (uint64_t)(k->n_act < 4 ? k->n_act : 4);
-    for (int i = 0; i < 4; i++) /* oldest first */
-        w[n++] = rel(k->faw[(k->faw_i + i) & 3] + TT[HTX_DT_FAW], T);
-    for (int g = 0; g < c->s.bank_groups; g++) {
-        w[n++] = rel(k->g[g].act, T);
-        w[n++] = rel(k->g[g].rd, T);
-        w[n++] = rel(k->g[g].wr, T);
-    }
-    for (int b = 0; b < c->nb; b++) {
-        const bank_t *x = &k->b[b];
-        w[n++] = (uint64_t)x->open_row;
-        w[n++] = rel(x->act, T);
-        w[n++] = rel(x->pre, T);
-        w[n++] = rel(x->rd, T);
-        w[n++] = rel(x->wr, T);
-        w[n++] = (uint64_t)x->act_kind | (uint64_t)x->conflict << 8;
-    }
-    const int run_dir = c->write_mode;
-    for (int d = 0; d < 2; d++)
-        for (uint64_t m = k->qmask[d]; m; m &= m - 1) {
-            int b = __builtin_ctzll(m);
-            const alist_t *l = &c->q[d][b];
-            w[n++] = (uint64_t)d | (uint64_t)b << 8 | (uint64_t)l->n << 32;
-            for (int32_t i = l->head; i != NIL; i = c->atoms[i].next) {
-                const atom_t *a = &c->atoms[i];
-                if (d != run_dir) {
-                    /* the other direction waits while the run lasts (its queue is
-                     * read by nothing but the mode switch, on counts): the same
-                     * bursts, untouched, and they stay as they are in a jump */
-                    w[n++] = (uint64_t)i | (uint64_t)a->req << 32;
-                    w[n++] = a->arrive_ck;
-                    w[n++] = (uint64_t)a->row | (uint64_t)a->col << 32;
-                    continue;
-                }
-                req_t *r = &c->reqs[a->req];
-                if (r->jseen != stamp) {
-                    r->jseen = stamp;
-                    r->jcanon = ns;
-                    if (tag_slots)
-                        r->jtag = ns;
-                    slot[ns++] = a->req;
-                }
-                w[n++] = a->row;
-                w[n++] = a->arrive_ck - T; /* exact: arrivals order FR-FCFS ties and the age cap */
-                w[n++] = r->jcanon;
-                cols[nc++] = a->col;
-            }
-        }
-    for (uint32_t y = 0; y < ns; y++) {
-        const req_t *r = &c->reqs[slot[y]];
-        w[n++] = (uint64_t)r->remaining | (uint64_t)r->is_write << 32;
-        w[n++] = r->bytes;
-        w[n++] = r->add_ck - T;
-    }
-    HTX_ASSERT(n <= c->jump->sig_cap);
-    *ncols = nc;
-    *nslots = ns;
-    return n;
-}
-
-/* Take the current state (after the command at cycle T) as the reference. */
+/* Take the state after command x as the start of the recorded period. */
 static void arm(htx_dram_ctrl *c, const cand_t *x)
 {
     struct htx_dram_jump *j = c->jump;
-    size_t nc;
-    j->sig_na = signature(c, x->t, j->sig_a, j->col_a, &nc, j->slot_b, &j->L, 1);
-    j->ncol_a = nc;
+    const rank_t *k = &c->r[0];
+    const int dir = c->write_mode;
     j->armed = 1;
-    j->bad = !c->held_valid || nc == 0;
+    j->bad = !c->held_valid || c->cfg.page_policy != HTX_PAGE_OPEN;
+    /* condition (2) at the start: every head with demand is an arrived hit */
+    for (uint64_t m = k->qmask[dir]; m && !j->bad; m &= m - 1) {
+        int b = __builtin_ctzll(m);
+        const atom_t *h = &c->atoms[c->q[dir][b].head];
+        if (k->b[b].open_row != (int64_t)h->row || h->arrive_ck > x->t)
+            j->bad = 1;
+    }
     j->bank_a = x->bank;
-    j->t_a = x->t;
+    state_take(c, x->t, &j->a);
     j->held_a = c->held;
-    j->k_a[0] = c->k.read_bursts;
-    j->k_a[1] = c->k.write_bursts;
-    j->k_a[2] = c->k.row_hits;
-    j->k_a[3] = c->k.row_misses;
-    j->k_a[4] = c->k.row_conflicts;
-    j->occ_a = c->occ_ck;
-    j->ncmd = j->nadm = j->ndone = 0;
-    j->next_tag = j->L;
-    j->adm_max_col = 0;
+    j->ncmd = j->ntie = 0;
+    j->m = 0;
     c->jrec = j;
 }
 
-/* ---- the jump ------------------------------------------------------------ */
+/* ---- replay --------------------------------------------------------------- */
 
 /* Energy of the commands t0 + k*dt, k = 1..nk, bin by bin. */
 static void energy_of_repeats(htx_dram_ctrl *c, int cmd, uint64_t t0, uint64_t dt, uint64_t nk)
@@ -374,7 +327,7 @@ static void energy_of_repeats(htx_dram_ctrl *c, int cmd, uint64_t t0, uint64_t d
         const size_t bin = (size_t)(ck2ps(c, t0 + k * dt) / p->bin_ps);
         /* the first cycle of the next bin; repeats before it share this bin */
         const uint64_t next_ck = ck_at_or_after_ps(c, (uint64_t)(bin + 1) * p->bin_ps);
-        uint64_t k_end = next_ck > t0 ? (next_ck - t0 + dt - 1) / dt : 1; /* first k in the next bin */
+        uint64_t k_end = (next_ck - t0 + dt - 1) / dt; /* first k in the next bin */
         if (k_end > nk + 1)
             k_end = nk + 1;
         if (k_end <= k)
@@ -398,127 +351,424 @@ static void next_request(htx_dram_ctrl *c, uint64_t admit_ps, htx_dram_req *out)
     (void)ok;
 }
 
-/* How many periods can be jumped (0: none): every bound of the file header. */
-static uint64_t periods_allowed(htx_dram_ctrl *c, uint64_t T, uint64_t dt, uint64_t dc, uint32_t m,
-                                uint64_t need, uint64_t now_ps, int strict, uint32_t max_col)
+/* The virtual head of bank b while checking: its arrival and row. */
+static inline int vh_get(const struct htx_dram_jump *j, const htx_dram_ctrl *c, int b, uint64_t *arrive,
+                         uint32_t *row)
 {
-    struct htx_dram_jump *j = c->jump;
-    uint64_t n_max = UINT64_MAX;
-    /* columns: no burst's column field may carry into the bank or row */
-    const uint64_t col_max = (1ull << c->map.bits[HTX_MAP_CO]) - 1;
-    if (max_col > col_max)
+    if (j->head[b] != NIL) {
+        *arrive = c->atoms[j->head[b]].arrive_ck;
+        *row = c->atoms[j->head[b]].row;
+        return 1;
+    }
+    if (j->vhead[b] < 0)
         return 0;
-    n_max = (col_max - max_col) / dc;
-    /* refresh deadline: every jumped command (the last is at T + N dt) issues before need */
-    if (need <= T)
-        return 0;
-    if ((need - 1 - T) / dt < n_max)
-        n_max = (need - 1 - T) / dt;
-    /* now: the last jumped command may not pass the advance() limit */
-    {
-        uint64_t lim = ck_at_or_after_ps(c, now_ps); /* first cycle at or after now */
-        if (!strict && ck2ps(c, lim) == now_ps)
-            lim++; /* cycles < lim are allowed */
-        if (lim <= T + 1)
-            return 0;
-        uint64_t nn = (lim - 1 - T) / dt;
-        if (nn < n_max)
-            n_max = nn;
-    }
-    if (n_max == 0)
-        return 0;
-    /* the source: n_max * m more requests continuing the run after the held one */
-    {
-        uint64_t first = 0;
-        uint32_t size = 0;
-        int is_write = 0;
-        uint64_t want = n_max * (uint64_t)m;
-        uint64_t have = c->src_run(c->src_user, ck2ps(c, T), want, &first, &size, &is_write);
-        if (have == 0 || first != c->held.addr + c->held.size_bytes || size != c->held.size_bytes ||
-            (is_write ? 1 : 0) != (c->held.is_write ? 1 : 0))
-            return 0;
-        if (have / m < n_max)
-            n_max = have / m;
-    }
-    /* arrival cycles: ps rounding must repeat for every jumped admission */
-    if (c->fe_ps) {
-        for (uint64_t k = 1; k <= n_max; k++)
-            for (size_t a = 0; a < j->nadm; a++) {
-                uint64_t t = j->adm[a].t + k * dt;
-                if (htx_dram_spec_ps_to_ck(&c->s, ck2ps(c, t) + c->fe_ps) != t + j->adm[a].arrive_rel) {
-                    n_max = k - 1;
-                    goto rounded;
-                }
-            }
-    }
-rounded:
-    return n_max;
-}
-
-/* Where the requests of the jumped periods come from.  A tag t < L in the
- * recorded period is "the request in slot t at the period's start", which is
- * the request in slot t at the previous period's end, whose tag there is
- * map_b[t]; following map_b back reaches an admission (tag L + a) some periods
- * earlier.  For completion d of period k: lag[d] periods back, admission
- * from_adm[d] — or, when that lies before the jump, the request in slot
- * chain[d][k - 1] at S_b.  The same for the requests in the final slots y
- * (rows PMAX + y of chain).  R: periods of admitted ids to keep.  0 when a
- * chain does not end (no jump). */
-static int lineage(struct htx_dram_jump *j, uint32_t m, uint32_t *R_out)
-{
-    const uint32_t L = j->L;
-    const size_t W = (size_t)L + 2;
-    const size_t rows = (size_t)PMAX + L;
-    if (j->chain_n < rows * W) {
-        uint32_t *ch = realloc(j->chain, rows * W * sizeof *ch);
-        if (!ch)
-            return 0;
-        j->chain = ch;
-        j->chain_n = rows * W;
-    }
-    uint32_t lag_max = 0;
-    for (size_t d = 0; d < j->ndone + L; d++) {
-        const int is_slot = d >= j->ndone;
-        const size_t row = is_slot ? (size_t)PMAX + (d - j->ndone) : d;
-        uint32_t *ch = j->chain + row * W;
-        uint32_t t = is_slot ? (uint32_t)(d - j->ndone) : j->done[d].tag, lag = 0;
-        ch[0] = t;
-        while (t < L) {
-            if (lag > L)
-                return 0; /* a request that never leaves: not a steady stream */
-            t = j->map_b[t];
-            ch[++lag] = t;
-        }
-        if (t - L >= m)
-            return 0;
-        if (is_slot) {
-            j->slot_lag[d - j->ndone] = lag;
-            j->slot_adm[d - j->ndone] = t - L;
-        } else {
-            j->lag[d] = lag;
-            j->from_adm[d] = t - L;
-        }
-        if (lag > lag_max)
-            lag_max = lag;
-    }
-    const uint32_t R = lag_max + 1;
-    const size_t need = (size_t)R * m;
-    if (j->ring_n < need) {
-        uint64_t *a = realloc(j->ring_id, need * sizeof *a);
-        if (!a)
-            return 0;
-        j->ring_id = a;
-        uint64_t *b = realloc(j->ring_arr, need * sizeof *b);
-        if (!b)
-            return 0;
-        j->ring_arr = b;
-        j->ring_n = need;
-    }
-    *R_out = R;
+    *arrive = j->v[j->vhead[b]].arrive_ck;
+    *row = j->v[j->vhead[b]].row;
     return 1;
 }
 
-static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict);
+/* Pop bank b's virtual head at cycle t (a command whose data ends at end):
+ * occupancy, the request's bursts left, its completion. */
+static inline void vh_pop(struct htx_dram_jump *j, const htx_dram_ctrl *c, int b, uint64_t t, uint64_t end)
+{
+    jpop_t *pp = &j->pop[j->npop++];
+    int done;
+    if (j->head[b] != NIL) {
+        const atom_t *a = &c->atoms[j->head[b]];
+        const req_t *rq = &c->reqs[a->req];
+        *pp = (jpop_t){a->req, 0, a->row, a->col};
+        j->occ += t - rq->add_ck;
+        done = ++j->rpop[a->req] == rq->remaining;
+        j->head[b] = a->next;
+    } else {
+        const jvirt_t *v = &j->v[j->vhead[b]];
+        *pp = (jpop_t){v->req, 1, v->row, v->col};
+        j->occ += t - j->vr[v->req].add_ck;
+        done = --j->vr[v->req].left == 0;
+        j->vhead[b] = v->next;
+    }
+    if (done)
+        j->ev[j->nev++] = (jdone_t){end, pp->req, pp->is_virtual};
+}
+
+/* FR-FCFS's order among equal times: older head first, then lower bank. */
+static inline int before(uint64_t arrive_x, int x, uint64_t arrive_y, int y)
+{
+    return arrive_x < arrive_y || (arrive_x == arrive_y && x < y);
+}
+
+static void checkpoint_save(struct htx_dram_jump *j, uint64_t demand)
+{
+    for (uint64_t mm = demand; mm; mm &= mm - 1) {
+        int b = __builtin_ctzll(mm);
+        j->ck.head[b] = j->head[b];
+        j->ck.vhead[b] = j->vhead[b];
+        j->ck.vtail[b] = j->vtail[b];
+    }
+    j->ck.nv = j->nv;
+    j->ck.nvr = j->nvr;
+    j->ck.nev = j->nev;
+    j->ck.npop = j->npop;
+    j->ck.occ = j->occ;
+}
+
+/* Undo a period that failed its check. */
+static void checkpoint_restore(struct htx_dram_jump *j, uint64_t demand)
+{
+    for (int i = j->ck.npop; i < j->npop; i++) {
+        const jpop_t *pp = &j->pop[i];
+        if (pp->is_virtual) {
+            if (pp->req < j->ck.nvr)
+                j->vr[pp->req].left++;
+        } else {
+            j->rpop[pp->req]--;
+        }
+    }
+    for (uint64_t mm = demand; mm; mm &= mm - 1) {
+        int b = __builtin_ctzll(mm);
+        j->head[b] = j->ck.head[b];
+        j->vhead[b] = j->ck.vhead[b];
+        j->vtail[b] = j->ck.vtail[b];
+        if (j->vtail[b] >= 0)
+            j->v[j->vtail[b]].next = -1; /* drop the failed period's bursts */
+    }
+    j->nv = j->ck.nv;
+    j->nvr = j->ck.nvr;
+    j->nev = j->ck.nev;
+    j->npop = j->ck.npop;
+    j->occ = j->ck.occ;
+}
+
+/* The address map in registers (htx_dram_map_decode reloads it per field). */
+typedef struct {
+    int s_ra, s_bg, s_ba, s_ro, s_co, bg_shift, xor_bank;
+    uint64_t m_ra, m_bg, m_ba, m_ro, m_co;
+    int b_ba, b_bg;
+} decoder_t;
+
+static decoder_t decoder_of(const htx_dram_ctrl *c)
+{
+    const htx_dram_map *m = &c->map;
+    decoder_t d;
+    d.s_ra = m->shift[HTX_MAP_RA], d.m_ra = (1ull << m->bits[HTX_MAP_RA]) - 1;
+    d.s_bg = m->shift[HTX_MAP_BG], d.m_bg = (1ull << m->bits[HTX_MAP_BG]) - 1;
+    d.s_ba = m->shift[HTX_MAP_BA], d.m_ba = (1ull << m->bits[HTX_MAP_BA]) - 1;
+    d.s_ro = m->shift[HTX_MAP_RO], d.m_ro = (1ull << m->bits[HTX_MAP_RO]) - 1;
+    d.s_co = m->shift[HTX_MAP_CO], d.m_co = (1ull << m->bits[HTX_MAP_CO]) - 1;
+    d.b_ba = m->bits[HTX_MAP_BA], d.b_bg = m->bits[HTX_MAP_BG];
+    d.bg_shift = c->bg_shift;
+    d.xor_bank = m->xor_bank;
+    return d;
+}
+
+/* htx_dram_map_decode's bank (flat, rank 0; -1 for another rank), row and column. */
+static inline int decode_bank(const decoder_t *d, uint64_t a, uint32_t *row, uint32_t *col)
+{
+    if ((a >> d->s_ra) & d->m_ra)
+        return -1;
+    int bg = (int)((a >> d->s_bg) & d->m_bg), ba = (int)((a >> d->s_ba) & d->m_ba);
+    const uint32_t ro = (uint32_t)((a >> d->s_ro) & d->m_ro);
+    if (d->xor_bank) {
+        ba ^= (int)(ro & ((1u << d->b_ba) - 1));
+        bg ^= (int)((ro >> d->b_ba) & ((1u << d->b_bg) - 1));
+    }
+    *row = ro;
+    *col = (uint32_t)((a >> d->s_co) & d->m_co);
+    return (bg << d->bg_shift) + ba;
+}
+
+/* Check period k (conditions (2)-(5)) on the virtual queues, moving them on by
+ * one period.  seq: the address of the period's first admitted request (the
+ * held one); size: the run's request size.  0 when a check fails (the
+ * virtual queues are then partly moved: restore the checkpoint). */
+static int period_check(htx_dram_ctrl *c, uint64_t dt, uint64_t k, uint64_t served, uint64_t seq, uint32_t size)
+{
+    struct htx_dram_jump *j = c->jump;
+    const int dir = c->write_mode;
+    const rank_t *kr = &c->r[0];
+    const uint64_t demand = kr->qmask[dir];
+    const uint64_t sh = k * dt;
+    const uint64_t data = (dir ? c->T[HTX_DT_WL] : c->T[HTX_DT_RL]) + c->T[HTX_DT_BURST];
+    uint64_t cur = j->cmd[j->ncmd - 1].t + sh - dt; /* the previous period's last command */
+    const decoder_t dm = decoder_of(c);
+    for (size_t p = 0; p < j->ncmd; p++) {
+        const int x = j->cmd[p].bank;
+        uint64_t ax, ay;
+        uint32_t rx, ry;
+        if (!vh_get(j, c, x, &ax, &rx) || rx != (uint32_t)kr->b[x].open_row || ax > cur)
+            return 0;
+        for (uint32_t ti = j->tie_of[p]; ti < j->tie_of[p + 1]; ti++) {
+            const int y = j->stie[ti];
+            if (!vh_get(j, c, y, &ay, &ry) || !before(ax, x, ay, y))
+                return 0;
+        }
+        const uint64_t t = j->cmd[p].t + sh;
+        if (j->npop == 2 * VMAX)
+            return 0;
+        vh_pop(j, c, x, t, t + data);
+        /* (2) the bank keeps demand; (4) its new head still beats the waiting banks it covers */
+        if (!vh_get(j, c, x, &ax, &rx))
+            return 0;
+        for (uint64_t mm = j->dom_of[x]; mm; mm &= mm - 1) {
+            int w = __builtin_ctzll(mm);
+            if (!before(ax, x, c->atoms[c->q[dir][w].head].arrive_ck, w))
+                return 0;
+        }
+        cur = t;
+        /* (5) admissions: decode, land in a bank with demand, queue virtually */
+        if (j->adm_after[p]) {
+            const uint64_t adm_ps = ck2ps(c, t);
+            const uint64_t arrive = c->fe_ps ? htx_dram_spec_ps_to_ck(&c->s, adm_ps + c->fe_ps) : t;
+            for (uint32_t q = 0; q < j->adm_after[p]; q++, seq += size) {
+                const uint64_t first = seq >> c->bb_shift, last = (seq + size - 1) >> c->bb_shift;
+                if (j->nvr == VMAX || j->nv + (int)(last - first + 1) > VMAX)
+                    return 0;
+                const int r = j->nvr++;
+                j->vr[r] = (jvreq_t){0, adm_ps, t, (uint32_t)(last - first + 1), (uint32_t)(last - first + 1), NIL};
+                for (uint64_t bi = first; bi <= last; bi++) {
+                    uint32_t row, col;
+                    const int z = decode_bank(&dm, bi << c->bb_shift, &row, &col);
+                    if (z < 0 || !(demand >> z & 1))
+                        return 0;
+                    j->v[j->nv] = (jvirt_t){arrive, row, col, z, r, -1};
+                    if (j->vtail[z] >= 0)
+                        j->v[j->vtail[z]].next = j->nv;
+                    else
+                        j->vhead[z] = j->nv;
+                    j->vtail[z] = j->nv++;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+/* Carry the checked periods out at once: the requests admitted get their ids
+ * from the source, completions are reported in command order, the real bursts
+ * popped leave their queues, and the admitted bursts still queued at the end
+ * are queued for real.  Replays the commands to the observer and checker. */
+static void commit(htx_dram_ctrl *c, uint64_t dt, uint64_t N, uint64_t demand, uint32_t size)
+{
+    struct htx_dram_jump *j = c->jump;
+    const int dir = c->write_mode;
+    /* ids, in admission order (the first is the held request) */
+    for (int q = 0; q < j->nvr; q++) {
+        htx_dram_req r;
+        next_request(c, j->vr[q].arrive_ps, &r);
+        j->vr[q].id = r.id;
+    }
+    for (int e = 0; e < j->nev; e++) {
+        const jdone_t *ev = &j->ev[e];
+        const uint64_t done_ps = ck2ps(c, ev->end_ck) + c->cfg.backend_latency_ps;
+        done_t d;
+        if (ev->is_virtual) {
+            const jvreq_t *q = &j->vr[ev->req];
+            d = (done_t){done_ps, q->id, q->arrive_ps, size};
+        } else {
+            const req_t *rq = &c->reqs[ev->req];
+            d = (done_t){done_ps, rq->id, rq->arrive_ps, rq->bytes};
+        }
+        if (!htx_dram_fifo_push(&c->done[dir], &d))
+            HTX_ASSERT(!"out of memory queueing a completion");
+    }
+    if (c->obs || c->chk) {
+        int pi = 0;
+        for (uint64_t k = 1; k <= N; k++)
+            for (size_t p = 0; p < j->ncmd; p++, pi++) {
+                const jcmd_t *e = &j->cmd[p];
+                const uint64_t t = e->t + k * dt;
+                if (c->obs)
+                    c->obs(c->obs_user, e->cmd, 0, e->bank, j->pop[pi].row, j->pop[pi].col, t);
+                if (c->chk)
+                    c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)e->cmd, 0, e->bank,
+                                                                      j->pop[pi].row, t);
+            }
+    }
+    /* the real bursts popped leave their queues; finished requests free their slots */
+    for (uint64_t mm = demand; mm; mm &= mm - 1) {
+        const int b = __builtin_ctzll(mm);
+        while (c->q[dir][b].head != j->head[b]) {
+            const int32_t ai = c->q[dir][b].head;
+            const int32_t ri = c->atoms[ai].req;
+            req_t *rq = &c->reqs[ri];
+            htx_dram_remove_atom(c, dir, b, ai);
+            c->r[0].queued--;
+            j->rpop[ri] = 0;
+            if (--rq->remaining == 0) {
+                rq->next_free = c->req_free;
+                c->req_free = ri;
+            }
+        }
+    }
+    /* the admitted bursts still queued, for real, in admission order per bank */
+    for (uint64_t mm = demand; mm; mm &= mm - 1) {
+        const int b = __builtin_ctzll(mm);
+        for (int vi = j->vhead[b]; vi >= 0; vi = j->v[vi].next) {
+            const jvirt_t *v = &j->v[vi];
+            jvreq_t *q = &j->vr[v->req];
+            if (q->slot == NIL) {
+                htx_dram_req r = {q->id, 0, size, dir};
+                q->slot = htx_dram_new_request(c, &r, q->arrive_ps, q->add_ck, q->left);
+                HTX_ASSERT(q->slot != NIL && "out of memory queueing a request");
+            }
+            htx_dram_queue_burst(c, dir, b, v->row, v->col, v->arrive_ck, q->slot);
+        }
+    }
+    c->occ_ck += j->occ;
+}
+
+/* How many periods the refresh deadline and the advance() limit leave (6). */
+static uint64_t periods_in_time(const htx_dram_ctrl *c, uint64_t T, uint64_t dt, uint64_t need, uint64_t now_ps,
+                                int strict)
+{
+    if (need <= T)
+        return 0;
+    uint64_t n = (need - 1 - T) / dt;
+    uint64_t lim = ck_at_or_after_ps(c, now_ps); /* first cycle at or after now */
+    if (!strict && ck2ps(c, lim) == now_ps)
+        lim++; /* cycles < lim are allowed */
+    if (lim <= T + 1)
+        return 0;
+    const uint64_t nn = (lim - 1 - T) / dt;
+    return nn < n ? nn : n;
+}
+
+/* Compare the state after command x with the period's start and replay. */
+static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict)
+{
+    struct htx_dram_jump *j = c->jump;
+    const uint64_t T = x->t;
+    const int dir = c->write_mode;
+    rank_t *kr = &c->r[0];
+    if (j->bad || !c->held_valid || j->ncmd == 0 || j->m == 0)
+        return 0;
+    uint64_t served = 0;
+    for (size_t p = 0; p < j->ncmd; p++)
+        served |= 1ull << j->cmd[p].bank;
+    jstate_t b;
+    state_take(c, T, &b);
+    const uint64_t dt = T - j->a.t;
+    if (dt == 0 || !state_repeats(c, &j->a, &b, served))
+        return 0;
+    /* the period admits m requests of one run: the next period starts with the held one */
+    const uint32_t size = j->held_a.size_bytes;
+    if (c->held.addr != j->held_a.addr + (uint64_t)j->m * size || c->held.size_bytes != size ||
+        (c->held.is_write ? 1 : 0) != (j->held_a.is_write ? 1 : 0))
+        return 0;
+    /* (4): every waiting bank with demand has a served bank of its group */
+    const uint64_t demand = kr->qmask[dir];
+    for (uint64_t mm = demand & ~served; mm; mm &= mm - 1) {
+        int w = __builtin_ctzll(mm);
+        const atom_t *hw = &c->atoms[c->q[dir][w].head];
+        j->dom[w] = -1;
+        if (kr->b[w].open_row != (int64_t)hw->row)
+            return 0;
+        for (uint64_t s = served; s; s &= s - 1) {
+            int x2 = __builtin_ctzll(s);
+            if (x2 >> c->bg_shift == w >> c->bg_shift &&
+                before(c->atoms[c->q[dir][x2].head].arrive_ck, x2, hw->arrive_ck, w)) {
+                j->dom[w] = x2;
+                break;
+            }
+        }
+        if (j->dom[w] < 0)
+            return 0;
+    }
+    for (uint64_t s2 = served; s2; s2 &= s2 - 1)
+        j->dom_of[__builtin_ctzll(s2)] = 0;
+    for (uint64_t mm = demand & ~served; mm; mm &= mm - 1)
+        j->dom_of[j->dom[__builtin_ctzll(mm)]] |= 1ull << __builtin_ctzll(mm);
+    {   /* (3): the ties with served banks, per command (ties with waiting banks are (4)'s) */
+        size_t ti = 0;
+        uint32_t n = 0;
+        for (size_t p = 0; p < j->ncmd; p++) {
+            j->tie_of[p] = n;
+            for (; ti < j->ntie && j->tie[ti].cmd == (int)p; ti++)
+                if (served >> j->tie[ti].loser & 1)
+                    j->stie[n++] = j->tie[ti].loser;
+        }
+        j->tie_of[j->ncmd] = n;
+    }
+    uint64_t n_max = periods_in_time(c, T, dt, need, now_ps, strict);
+    {   /* (5): the source's promise for the requests after the held one */
+        uint64_t first = 0;
+        uint32_t sz = 0;
+        int w = 0;
+        const uint64_t want = n_max * j->m;
+        const uint64_t have = want ? c->src_run(c->src_user, ck2ps(c, T), want, &first, &sz, &w) : 0;
+        if (have == 0 || first != c->held.addr + size || sz != size || (w ? 1 : 0) != (c->held.is_write ? 1 : 0))
+            return 0;
+        if (have / j->m < n_max)
+            n_max = have / j->m;
+    }
+    /* check period after period on virtual queues, then carry them out */
+    if (j->rpop_cap < c->cap_reqs) {
+        uint32_t *rp = realloc(j->rpop, (size_t)c->cap_reqs * sizeof *rp);
+        if (!rp)
+            return 0;
+        memset(rp + j->rpop_cap, 0, (size_t)(c->cap_reqs - j->rpop_cap) * sizeof *rp);
+        j->rpop = rp;
+        j->rpop_cap = c->cap_reqs;
+    }
+    for (uint64_t mm = demand; mm; mm &= mm - 1) {
+        int bk = __builtin_ctzll(mm);
+        j->head[bk] = c->q[dir][bk].head;
+        j->vhead[bk] = j->vtail[bk] = -1;
+    }
+    j->nv = j->nvr = j->nev = j->npop = 0;
+    j->occ = 0;
+    checkpoint_save(j, demand);
+    uint64_t N = 0;
+    const uint64_t seq0 = c->held.addr; /* the next period's first admission */
+    while (N < n_max) {
+        if (!period_check(c, dt, N + 1, served, seq0 + N * j->m * size, size)) {
+            checkpoint_restore(j, demand);
+            break;
+        }
+        checkpoint_save(j, demand);
+        N++;
+    }
+    if (N == 0) {
+        for (int i = 0; i < j->npop; i++) /* nothing popped for real: forget the virtual pops */
+            if (!j->pop[i].is_virtual)
+                j->rpop[j->pop[i].req] = 0;
+        return 0;
+    }
+    commit(c, dt, N, demand, size);
+    /* the held request of the final state: the next one of the run */
+    {
+        size_t last = j->ncmd;
+        while (last > 0 && !j->adm_after[last - 1])
+            last--;
+        htx_dram_req r;
+        next_request(c, ck2ps(c, j->cmd[last - 1].t + N * dt), &r);
+        c->held = r;
+        c->held_valid = 1;
+        c->held_bursts = (int)(((r.addr + r.size_bytes - 1) >> c->bb_shift) - (r.addr >> c->bb_shift) + 1);
+    }
+    /* timing: the last period's effects are those of all (max updates) */
+    uint64_t rd = 0, wr = 0;
+    for (size_t p = 0; p < j->ncmd; p++) {
+        const jcmd_t *e = &j->cmd[p];
+        const int w = e->cmd == HTX_CMD_WR;
+        htx_dram_column_timing(c, &kr->b[e->bank], &kr->g[e->bank >> c->bg_shift], w, e->t + N * dt);
+        energy_of_repeats(c, e->cmd, e->t, dt, N);
+        if (w)
+            wr++;
+        else
+            rd++;
+    }
+    c->k.read_bursts += N * rd;
+    c->k.write_bursts += N * wr;
+    c->k.row_hits += N * j->ncmd;
+    c->k.jumped_cmds += N * j->ncmd;
+    c->k.jumps++;
+    for (int bk = 0; bk < c->nb; bk++)
+        kr->b[bk].cv = 0;
+    c->cur = T + N * dt;
+    c->cache_ok = 0;
+    return N * j->ncmd;
+}
 
 /* No jump this time: examine fewer commands for a while (a missed period costs
  * only speed, and a stream that is not steady now rarely is a moment later). */
@@ -555,7 +805,7 @@ uint64_t htx_dram_jump_after_cmd(htx_dram_ctrl *c, const cand_t *x, uint64_t nee
         }
         return 0;
     }
-    /* back at the reference bank: same state, shifted? */
+    /* back at the reference bank: has the period repeated? */
     disarm(c);
     j->fp_g[x->bank] = 0; /* detect afresh after this point */
     const uint64_t jumped = jump(c, x, need, now_ps, strict);
@@ -564,171 +814,4 @@ uint64_t htx_dram_jump_after_cmd(htx_dram_ctrl *c, const cand_t *x, uint64_t nee
     else
         fail(j);
     return jumped;
-}
-
-/* Compare the state after command x with the reference and jump if it repeats. */
-static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict)
-{
-    struct htx_dram_jump *j = c->jump;
-    const uint64_t T = x->t;
-    if (j->bad || !c->held_valid)
-        return 0;
-    size_t nc;
-    uint32_t ns;
-    size_t nsig = signature(c, T, j->sig_b, j->col_b, &nc, j->slot_b, &ns, 0);
-    if (nsig != j->sig_na || nc != j->ncol_a || ns != j->L || memcmp(j->sig_a, j->sig_b, nsig * sizeof *j->sig_b))
-        return 0;
-    const uint64_t dt = T - j->t_a;
-    const uint32_t m = j->next_tag - j->L; /* requests admitted per period */
-    if (dt == 0 || m == 0 || j->col_b[0] <= j->col_a[0])
-        return 0;
-    const uint64_t dc = j->col_b[0] - j->col_a[0];
-    uint32_t max_col = j->adm_max_col;
-    for (size_t i = 0; i < nc; i++) {
-        if (j->col_b[i] != j->col_a[i] + dc)
-            return 0;
-        if (j->col_b[i] > max_col)
-            max_col = j->col_b[i];
-    }
-    /* the address shift: one period admits m requests of the run, D = m * size,
-     * and D moves the column field by dc (nothing else) */
-    const uint64_t D = (uint64_t)m * j->adm_size;
-    if (D != dc << c->map.shift[HTX_MAP_CO] || j->adm_first_addr != j->held_a.addr ||
-        c->held.addr != j->held_a.addr + D || c->held.size_bytes != j->adm_size ||
-        (c->held.is_write ? 1 : 0) != j->adm_dir)
-        return 0;
-    {   /* the held request's bursts move by D too */
-        uint64_t bb = c->s.burst_bytes;
-        uint64_t last = (c->held.addr + c->held.size_bytes - 1) / bb;
-        for (uint64_t bi = c->held.addr / bb; bi <= last; bi++) {
-            htx_dram_addr a;
-            htx_dram_map_decode(&c->map, bi * bb, &a);
-            if (a.col > max_col)
-                max_col = a.col;
-        }
-    }
-    const uint64_t N = periods_allowed(c, T, dt, dc, m, need, now_ps, strict, max_col);
-    if (N == 0)
-        return 0;
-
-    /* ---- write the N periods down ---- */
-    const uint32_t L = j->L;
-    for (uint32_t y = 0; y < L; y++) {
-        const req_t *r = &c->reqs[j->slot_b[y]];
-        j->map_b[y] = r->jtag;
-        j->ids[y] = r->id;
-        j->arr[y] = r->arrive_ps;
-    }
-    uint32_t R;
-    if (!lineage(j, m, &R))
-        return 0;
-    const size_t W = (size_t)L + 2; /* chain row width */
-    for (uint64_t k = 1; k <= N; k++) {
-        const uint64_t sh = k * dt;
-        uint64_t *rid = j->ring_id + (size_t)(k % R) * m, *rarr = j->ring_arr + (size_t)(k % R) * m;
-        uint32_t a_i = 0;
-        for (size_t a = 0; a < j->nadm; a++)
-            for (uint32_t q = 0; q < j->adm[a].count; q++, a_i++) {
-                htx_dram_req r;
-                const uint64_t adm_ps = ck2ps(c, j->adm[a].t + sh);
-                next_request(c, adm_ps, &r);
-                rid[a_i] = r.id;
-                rarr[a_i] = adm_ps;
-            }
-        for (size_t d = 0; d < j->ndone; d++) {
-            const jdone_t *e = &j->done[d];
-            uint64_t id, arr;
-            if (k > j->lag[d]) { /* admitted during the jump */
-                const size_t at = (size_t)((k - j->lag[d]) % R) * m + j->from_adm[d];
-                id = j->ring_id[at];
-                arr = j->ring_arr[at];
-            } else { /* queued at S_b */
-                const uint32_t y = j->chain[d * W + (k - 1)];
-                id = j->ids[y];
-                arr = j->arr[y];
-            }
-            done_t dn = {ck2ps(c, e->end + sh) + c->cfg.backend_latency_ps, id, arr, e->bytes};
-            if (!htx_dram_fifo_push(&c->done[e->dir], &dn))
-                HTX_ASSERT(!"out of memory queueing a completion");
-        }
-        if (c->obs || c->chk)
-            for (size_t p = 0; p < j->ncmd; p++) {
-                const jcmd_t *e = &j->cmd[p];
-                const uint32_t col = e->col + (uint32_t)(k * dc);
-                if (c->obs)
-                    c->obs(c->obs_user, e->cmd, 0, e->bank, e->row, col, e->t + sh);
-                if (c->chk)
-                    c->k.violations +=
-                        (uint64_t)htx_dram_checker_cmd(c->chk, (htx_dram_cmd)e->cmd, 0, e->bank, e->row, e->t + sh);
-            }
-    }
-    /* the requests queued in the final state, slot by slot */
-    for (uint32_t y = 0; y < L; y++) {
-        req_t *r = &c->reqs[j->slot_b[y]];
-        if (N + 1 > j->slot_lag[y]) {
-            const size_t at = (size_t)((N + 1 - j->slot_lag[y]) % R) * m + j->slot_adm[y];
-            r->id = j->ring_id[at];
-            r->arrive_ps = j->ring_arr[at];
-        } else {
-            const uint32_t s0 = j->chain[((size_t)PMAX + y) * W + N];
-            r->id = j->ids[s0];
-            r->arrive_ps = j->arr[s0];
-        }
-        r->add_ck += N * dt;
-    }
-    /* the held request of the final state: the next one of the run */
-    {
-        htx_dram_req r;
-        next_request(c, ck2ps(c, j->adm[j->nadm - 1].t + N * dt), &r);
-        c->held = r;
-        c->held_valid = 1;
-    }
-    for (size_t p = 0; p < j->ncmd; p++)
-        energy_of_repeats(c, j->cmd[p].cmd, j->cmd[p].t, dt, N);
-    c->k.read_bursts += N * (c->k.read_bursts - j->k_a[0]);
-    c->k.write_bursts += N * (c->k.write_bursts - j->k_a[1]);
-    c->k.row_hits += N * (c->k.row_hits - j->k_a[2]);
-    c->k.row_misses += N * (c->k.row_misses - j->k_a[3]);
-    c->k.row_conflicts += N * (c->k.row_conflicts - j->k_a[4]);
-    c->occ_ck += N * (c->occ_ck - j->occ_a);
-    const uint64_t P = j->ncmd; /* commands per period */
-    c->k.jumped_cmds += N * P;
-    c->k.jumps++;
-
-    /* shift the state by N periods: times later than T move by N dt (earlier
-     * ones stay: they constrain nothing), columns by N dc */
-    const uint64_t S = N * dt;
-#define SHIFT(v) ((v) = (v) > T ? (v) + S : (v))
-    rank_t *kr = &c->r[0];
-    SHIFT(c->bus[0]);
-    SHIFT(c->bus[1]);
-    SHIFT(c->ch_rd);
-    SHIFT(c->ch_wr);
-    SHIFT(c->last_demand_ck);
-    SHIFT(kr->act);
-    SHIFT(kr->refpb_ok);
-    SHIFT(kr->ref_end);
-    SHIFT(kr->wake);
-    for (int g = 0; g < c->s.bank_groups; g++) {
-        SHIFT(kr->g[g].act);
-        SHIFT(kr->g[g].rd);
-        SHIFT(kr->g[g].wr);
-    }
-    for (int b = 0; b < c->nb; b++) {
-        bank_t *x2 = &kr->b[b];
-        SHIFT(x2->act);
-        SHIFT(x2->pre);
-        SHIFT(x2->rd);
-        SHIFT(x2->wr);
-        x2->cv = 0;
-    }
-#undef SHIFT
-    for (uint64_t mm = kr->qmask[c->write_mode]; mm; mm &= mm - 1)
-        for (int32_t i = c->q[c->write_mode][__builtin_ctzll(mm)].head; i != NIL; i = c->atoms[i].next) {
-            c->atoms[i].arrive_ck += S;
-            c->atoms[i].col += (uint32_t)(N * dc);
-        }
-    c->cur = T + S;
-    c->cache_ok = 0;
-    return N * P;
 }

@@ -35,6 +35,29 @@ static bool offer(void *user, htx_dram_req *req)
     return true;
 }
 
+/* The source's run description (steady-state jumps, dram_jump.c): the FIFO's
+ * requests from its head that continue one arithmetic run and have arrived. */
+static uint64_t offer_run(void *user, uint64_t by_ps, uint64_t max, uint64_t *first_addr, uint32_t *size,
+                          int *is_write)
+{
+    const chan_t *h = user;
+    if (h->head == h->tail || h->q[h->head].arrive_ps > by_ps)
+        return 0;
+    const pend_t *p0 = &h->q[h->head];
+    uint64_t n = 1;
+    while (n < max && h->head + n < h->tail) {
+        const pend_t *p = &h->q[h->head + n];
+        if (p->arrive_ps > by_ps || p->addr != p0->addr + n * p0->size || p->size != p0->size ||
+            p->is_write != p0->is_write)
+            break;
+        n++;
+    }
+    *first_addr = p0->addr;
+    *size = p0->size;
+    *is_write = p0->is_write;
+    return n;
+}
+
 htx_status htx_memx_new(const htx_dram_spec *spec, const htx_memx_cfg *cfg, htx_stats *stats, const char *prefix,
                         htx_memx **out, htx_err *err)
 {
@@ -72,6 +95,7 @@ htx_status htx_memx_new(const htx_dram_spec *spec, const htx_memx_cfg *cfg, htx_
             return st;
         }
         htx_dram_ctrl_set_source(h->ctrl, offer, h);
+        htx_dram_ctrl_set_source_run(h->ctrl, offer_run);
         if (stats) {
             snprintf(path, sizeof path, "%s.ch%d.busy_ps", prefix, c);
             h->busy_ps = htx_stats_counter(stats, path, "ps",
