@@ -43,6 +43,7 @@ void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *c)
     c->power_bin_ps = 1e6;
     c->burst_batching = 1;
     c->steady_jumps = 1;
+    c->idle_fast_forward = 1;
 }
 
 /* ---- creation ------------------------------------------------------------ */

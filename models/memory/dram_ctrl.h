@@ -72,6 +72,8 @@ typedef struct {
     int steady_jumps;            /* 1 (with burst_batching and a source that describes
                                     its runs): skip repeating periods of a run in
                                     closed form (dram_jump.c); exact, like batching   */
+    int idle_fast_forward;       /* 1: an idle channel's refreshes are issued without
+                                    the scheduler (dram_idle.c); exact               */
     htx_dram_done_fn on_done;
     void *user;
 } htx_dram_ctrl_cfg;
@@ -79,7 +81,7 @@ typedef struct {
 /* Defaults: 64-burst read and write queues, watermarks 48/16, age cap 1 us,
  * open page, all-bank refresh, spec postpone/pull-in limits, no power-down,
  * no latencies, map "RoBaCoBgCh" without hashing, 1 channel, checker off,
- * 1 us power bins, burst batching and steady-state jumps on. */
+ * 1 us power bins, burst batching, steady-state jumps and idle fast-forward on. */
 void htx_dram_ctrl_cfg_default(htx_dram_ctrl_cfg *cfg);
 
 typedef struct {
@@ -162,6 +164,7 @@ typedef struct {
     uint64_t batch_runs;                /* runs of >= 1 batched command              */
     uint64_t jumped_cmds;               /* column commands of steady-state jumps     */
     uint64_t jumps;                     /* steady-state jumps (dram_jump.c)          */
+    uint64_t idle_refreshes;            /* refreshes issued by the idle loop (dram_idle.c) */
 } htx_dram_ctrl_counters;
 
 const htx_dram_ctrl_counters *htx_dram_ctrl_get_counters(const htx_dram_ctrl *c);

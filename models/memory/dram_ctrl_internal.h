@@ -236,6 +236,9 @@ void htx_dram_issue_column(htx_dram_ctrl *c, const cand_t *x); /* RD/RDA/WR/WRA 
  * data transfer ends at cycle end: dequeue it, complete its request if it was
  * the last burst. */
 void htx_dram_retire(htx_dram_ctrl *c, int dir, int flat, int32_t ai, uint64_t t, uint64_t end);
+/* Energy of the commands cmd at cycles t0 + k*dt, k = 1..nk, bin by bin (the
+ * same bins as one command at a time). */
+void htx_dram_energy_repeats(htx_dram_ctrl *c, int cmd, uint64_t t0, uint64_t dt, uint64_t nk);
 /* Take burst ai out of bank flat's queue (direction dir) and back to the pool. */
 void htx_dram_remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai);
 /* dram_batch.c: issue `first` (a column command pick() returned) and the run of
@@ -266,6 +269,10 @@ int32_t htx_dram_new_request(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t
                              uint32_t bursts);
 void htx_dram_queue_burst(htx_dram_ctrl *c, int dir, int flat, uint32_t row, uint32_t col, uint64_t arrive_ck,
                           int32_t ri);
+/* dram_idle.c: issue `first` (an all-bank refresh pick() returned) and the
+ * refreshes after it up to now_ps while the channel stays idle; returns the
+ * refreshes issued (0: not applicable, nothing issued). */
+uint64_t htx_dram_idle_refreshes(htx_dram_ctrl *c, const cand_t *first, uint64_t now_ps, int strict);
 /* dram_ctrl_stats.c */
 int htx_dram_lat_bucket(uint64_t v);
 

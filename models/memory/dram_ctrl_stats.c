@@ -69,6 +69,7 @@ static void put_value(htx_dram_ctrl *c, const char *name, const char *unit, cons
 void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps)
 {
     htx_dram_account_background(c, end_ps);
+    htx_dram_power_flush(&c->pw);
     if (!c->stats)
         return;
     const htx_dram_ctrl_counters *k = htx_dram_ctrl_get_counters(c);

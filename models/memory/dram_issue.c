@@ -105,6 +105,24 @@ static void close_bank(rank_t *k, bank_t *b)
     }
 }
 
+void htx_dram_energy_repeats(htx_dram_ctrl *c, int cmd, uint64_t t0, uint64_t dt, uint64_t nk)
+{
+    htx_dram_power *p = &c->pw;
+    uint64_t k = 1;
+    while (k <= nk) {
+        const size_t bin = (size_t)(ck2ps(c, t0 + k * dt) / p->bin_ps);
+        /* the first cycle of the next bin; repeats before it share this bin */
+        const uint64_t next_ck = ck_at_or_after_ps(c, (uint64_t)(bin + 1) * p->bin_ps);
+        uint64_t k_end = (next_ck - t0 + dt - 1) / dt; /* first k in the next bin */
+        if (k_end > nk + 1)
+            k_end = nk + 1;
+        if (k_end <= k)
+            k_end = k + 1; /* cannot happen (ck2ps is monotonic); keeps the loop finite */
+        htx_dram_power_cmds_in_bin(p, (htx_dram_cmd)cmd, k_end - k, bin);
+        k = k_end;
+    }
+}
+
 /* Observers of every command: the observer, the period recorder, the checker. */
 static void notify(htx_dram_ctrl *c, const cand_t *x, uint32_t row, uint32_t col)
 {
@@ -317,6 +335,8 @@ void htx_dram_issue_until(htx_dram_ctrl *c, uint64_t now_ps, int strict)
                 continue;
             }
         }
+        if (x.cmd == HTX_CMD_REFAB && htx_dram_idle_refreshes(c, &x, now_ps, strict))
+            continue; /* issued with every refresh after it that idleness allows */
         htx_dram_issue_cmd(c, &x);
         if (c->src) {
             if (c->s.dual_command_bus) {

@@ -318,25 +318,6 @@ static void arm(htx_dram_ctrl *c, const cand_t *x)
 
 /* ---- replay --------------------------------------------------------------- */
 
-/* Energy of the commands t0 + k*dt, k = 1..nk, bin by bin. */
-static void energy_of_repeats(htx_dram_ctrl *c, int cmd, uint64_t t0, uint64_t dt, uint64_t nk)
-{
-    htx_dram_power *p = &c->pw;
-    uint64_t k = 1;
-    while (k <= nk) {
-        const size_t bin = (size_t)(ck2ps(c, t0 + k * dt) / p->bin_ps);
-        /* the first cycle of the next bin; repeats before it share this bin */
-        const uint64_t next_ck = ck_at_or_after_ps(c, (uint64_t)(bin + 1) * p->bin_ps);
-        uint64_t k_end = (next_ck - t0 + dt - 1) / dt; /* first k in the next bin */
-        if (k_end > nk + 1)
-            k_end = nk + 1;
-        if (k_end <= k)
-            k_end = k + 1; /* cannot happen (ck2ps is monotonic); keeps the loop finite */
-        htx_dram_power_cmds_in_bin(p, (htx_dram_cmd)cmd, k_end - k, bin);
-        k = k_end;
-    }
-}
-
 /* The request the jump admits next: the held one, then the source's. */
 static void next_request(htx_dram_ctrl *c, uint64_t admit_ps, htx_dram_req *out)
 {
@@ -752,7 +733,7 @@ static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t 
         const jcmd_t *e = &j->cmd[p];
         const int w = e->cmd == HTX_CMD_WR;
         htx_dram_column_timing(c, &kr->b[e->bank], &kr->g[e->bank >> c->bg_shift], w, e->t + N * dt);
-        energy_of_repeats(c, e->cmd, e->t, dt, N);
+        htx_dram_energy_repeats(c, e->cmd, e->t, dt, N);
         if (w)
             wr++;
         else

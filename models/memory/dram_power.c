@@ -149,26 +149,50 @@ void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t co
     p->bin_fj[bin] += (core + io) * count;
 }
 
+/* The open bin's background energy: its residencies times the states' power,
+ * rounded once (mW * ps = fJ). */
+static uint64_t open_bin_fj(const htx_dram_power *p)
+{
+    double fj = 0;
+    for (int st = 0; st < HTX_PSTATE_COUNT; st++)
+        fj += p->coef.bg_mw[st] * (double)p->bg_bin_ps[st];
+    return (uint64_t)llround(fj);
+}
+
+static void flush_bin(htx_dram_power *p)
+{
+    const uint64_t fj = open_bin_fj(p);
+    if (fj && htx_dram_power_reach(p, p->bg_bin))
+        p->bin_fj[p->bg_bin] += fj;
+    memset(p->bg_bin_ps, 0, sizeof p->bg_bin_ps);
+}
+
 void htx_dram_power_background(htx_dram_power *p, htx_dram_pstate st, uint64_t t0, uint64_t t1)
 {
     if (t1 <= t0)
         return;
-    double mw = p->coef.bg_mw[st];
     p->state_ps[st] += t1 - t0;
-    /* split over bins, each piece rounded to 1 fJ (mW * ps = fJ) with the
-     * rounding error carried to the next piece (command spacings repeat, and
-     * so would the pieces' rounding); the part's total comes from the
-     * residencies instead, exactly */
+    /* residency per state in the open bin; a bin's energy is rounded once,
+     * when time has moved past it, so how the intervals are cut (one per
+     * command, or many at once) does not change it */
     uint64_t t = t0;
     while (t < t1) {
-        uint64_t bin_end = (t / p->bin_ps + 1) * p->bin_ps;
-        uint64_t e = bin_end < t1 ? bin_end : t1;
-        const double want = mw * (double)(e - t) + p->bg_carry_fj;
-        const uint64_t fj = want > 0 ? (uint64_t)llround(want) : 0;
-        p->bg_carry_fj = want - (double)fj;
-        bin_add(p, t, fj);
+        const size_t bin = (size_t)(t / p->bin_ps);
+        if (bin != p->bg_bin) {
+            flush_bin(p);
+            p->bg_bin = bin;
+        }
+        const uint64_t bin_end = (uint64_t)(bin + 1) * p->bin_ps;
+        const uint64_t e = bin_end < t1 ? bin_end : t1;
+        p->bg_bin_ps[st] += e - t;
         t = e;
     }
+}
+
+void htx_dram_power_flush(htx_dram_power *p)
+{
+    flush_bin(p);
+    p->bg_bin = 0;
 }
 
 double htx_dram_power_part_pj(const htx_dram_power *p, htx_dram_energy_part part)
@@ -190,9 +214,15 @@ double htx_dram_power_total_pj(const htx_dram_power *p)
     return (double)s * 1e-3 + htx_dram_power_part_pj(p, HTX_EN_BACKGROUND);
 }
 
-size_t htx_dram_power_n_bins(const htx_dram_power *p) { return p->n_bins; }
+size_t htx_dram_power_n_bins(const htx_dram_power *p)
+{
+    return open_bin_fj(p) && p->bg_bin >= p->n_bins ? p->bg_bin + 1 : p->n_bins;
+}
 
 double htx_dram_power_bin_pj(const htx_dram_power *p, size_t bin)
 {
-    return bin < p->n_bins ? (double)p->bin_fj[bin] * 1e-3 : 0;
+    uint64_t fj = bin < p->n_bins ? p->bin_fj[bin] : 0;
+    if (bin == p->bg_bin)
+        fj += open_bin_fj(p);
+    return (double)fj * 1e-3;
 }

@@ -18,8 +18,9 @@
  * additions, so a run of k identical commands can be added as k times one
  * command (dram_jump.c) with the same result bit for bit.  uint64 fJ hold 18 kJ
  * per channel.  Background energy is the residency per state (integer ps)
- * times its power, computed when asked for; in the time bins it is added per
- * accounted interval, rounded to 1 fJ with the error carried forward.
+ * times its power, computed when asked for; a time bin gets its residencies
+ * times the power, rounded to 1 fJ once, so the bins do not depend on how the
+ * background intervals were cut either.
  */
 #ifndef HTX_DRAM_POWER_H
 #define HTX_DRAM_POWER_H
@@ -76,7 +77,9 @@ typedef struct {
     uint64_t bin_ps;                     /* width of a time bin                     */
     uint64_t *bin_fj;                    /* energy per bin (fJ)                     */
     size_t n_bins, cap_bins;
-    double bg_carry_fj;                  /* background rounding carried to the next piece */
+    size_t bg_bin;                       /* the bin background time is accounted in now */
+    uint64_t bg_bin_ps[HTX_PSTATE_COUNT];/* its residency per state so far (rounded into
+                                            bin_fj once time moves past it)        */
     size_t hot_bin;                      /* the bin [hot_lo_ps, hot_lo_ps + bin_ps)
                                             last added to: skips the division      */
     uint64_t hot_lo_ps;
@@ -102,8 +105,11 @@ static inline void htx_dram_power_cmd_in_bin(htx_dram_power *p, htx_dram_cmd cmd
     p->part_fj[HTX_EN_IO] += p->io_fj[cmd];
     p->bin_fj[bin] += p->core_fj[cmd] + p->io_fj[cmd];
 }
-/* Background energy of `state` over [t0_ps, t1_ps). */
+/* Background energy of `state` over [t0_ps, t1_ps) (intervals in time order). */
 void htx_dram_power_background(htx_dram_power *p, htx_dram_pstate state, uint64_t t0_ps, uint64_t t1_ps);
+/* Round the bin background time is still accounted in into bin_fj (when no
+ * more background follows; the bin readers below include it anyway). */
+void htx_dram_power_flush(htx_dram_power *p);
 
 double htx_dram_power_total_pj(const htx_dram_power *p);
 double htx_dram_power_part_pj(const htx_dram_power *p, htx_dram_energy_part part);

@@ -152,6 +152,7 @@ inline void expect_same(Ctl &a, Ctl &b, const char *what) {
     // host-speed figures, not DRAM statistics
     ka.batched_cmds = kb.batched_cmds = ka.batch_runs = kb.batch_runs = 0;
     ka.jumped_cmds = kb.jumped_cmds = ka.jumps = kb.jumps = 0;
+    ka.idle_refreshes = kb.idle_refreshes = 0;
     EXPECT_EQ(0, std::memcmp(&ka, &kb, sizeof ka)) << "counters differ";
     EXPECT_EQ(ka.reads + ka.writes, a.done.size());
     for (double q : {0.01, 0.5, 0.9, 0.99, 1.0})

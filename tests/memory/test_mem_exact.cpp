@@ -182,6 +182,7 @@ void expect_identical(const htx_dram_spec &spec, const htx_memx_cfg &cfg, const 
         // host-speed figures
         kl.batched_cmds = kr.batched_cmds = kl.batch_runs = kr.batch_runs = 0;
         kl.jumped_cmds = kr.jumped_cmds = kl.jumps = kr.jumps = 0;
+        kl.idle_refreshes = kr.idle_refreshes = 0;
         EXPECT_EQ(0, std::memcmp(&kl, &kr, sizeof kl)) << "counters differ";
         EXPECT_GT(kl.reads + kl.writes, 0u);
         EXPECT_EQ(kl.violations, 0u) << htx_dram_ctrl_check_last(lc);
