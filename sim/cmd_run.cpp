@@ -22,6 +22,7 @@ extern "C" {
 }
 
 #include "card.h"
+#include "card_payload.h"
 #include "commands.h"
 #include "functional_run.h"
 #include "power_run.h"
@@ -255,6 +256,7 @@ int cmd_run(int argc, char **argv)
         } else {
             const sc_core::sc_time slice(static_cast<double>(kLimitSlicePs), sc_core::SC_PS);
             while (true) {
+                card.set_slice_end(to_ps(sc_core::sc_time_stamp()) + kLimitSlicePs);
                 sc_core::sc_start(slice, sc_core::SC_EXIT_ON_STARVATION);
                 if (!sc_core::sc_pending_activity()) break;
                 int finished = cfg.workload.steps;

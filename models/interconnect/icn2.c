@@ -167,6 +167,7 @@ htx_status htx_icn2_new(const htx_icn2_cfg *cfg, htx_stats *stats, htx_icn2 **ou
     n->hop_ps = (uint64_t)llround(cfg->hop_latency_ns * 1000.0);
     n->credit_ps = (uint64_t)llround(cfg->credit_latency_ns * 1000.0);
     n->header_ps = (uint64_t)ceil(cfg->header_bytes / n->wire_bytes_per_ps);
+    n->full_packet_ps = htx_icn2_packet_ps(n, cfg->packet_bytes);
     if ((st = icn2_topology_build(n, err)) != HTX_OK) goto out;
     for (int i = 0; i < n->n_links; i++) {
         icn2_link *l = &n->links[i];
@@ -366,8 +367,7 @@ static void try_start(htx_icn2 *n, int li)
     const int n_in = n->in_off[u + 1] - n->in_off[u];
     const int n_cand = n_in * ICN2_VCS + 1;
     int waiting = 0;
-    for (int k = 0; k < n_cand; k++) {
-        const int c = (l->rr + k) % n_cand;
+    for (int k = 0, c = l->rr; k < n_cand; k++, c = c + 1 == n_cand ? 0 : c + 1) { /* c = (rr + k) % n_cand */
         icn2_pkt *p = NULL;
         int vc;
         icn2_link *from = NULL;
@@ -401,10 +401,10 @@ static void try_start(htx_icn2 *n, int li)
             fifo_pop(&from->buf[from_vc]);
         }
         /* start p on l */
-        const uint64_t ser = htx_icn2_packet_ps(n, p->payload);
+        const uint64_t ser = p->payload == n->cfg.packet_bytes ? n->full_packet_ps : htx_icn2_packet_ps(n, p->payload);
         l->credits[vc]--;
         l->busy_until_ps = now + ser;
-        l->rr = (c + 1) % n_cand;
+        l->rr = c + 1 == n_cand ? 0 : c + 1;
         if (l->stall_since_ps != UINT64_MAX) {
             l->st.credit_stall_ps += now - l->stall_since_ps;
             if (l->s_stall) htx_stat_add(l->s_stall, now - l->stall_since_ps);

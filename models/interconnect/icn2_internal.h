@@ -62,6 +62,7 @@ struct htx_icn2 {
     int *in_off, *in_links;/* CSR: links entering each node                           */
     double wire_bytes_per_ps;
     uint64_t hop_ps, credit_ps, header_ps;
+    uint64_t full_packet_ps; /* htx_icn2_packet_ps of a full packet: most packets */
     uint64_t now_ps;
     icn2_ev *heap;
     size_t heap_n, heap_cap;

@@ -31,37 +31,45 @@ const char *htx_power_component_name(htx_power_component c)
     return (unsigned)c < HTX_PWR_COMPONENT_COUNT ? component_names[c] : "unknown";
 }
 
+/* Runs twice per streamed tile, and most counts of an event are zero: a term
+ * whose counts are all zero is skipped.  With finite coefficients (a spec
+ * that passes htx_power_spec_validate) such a term is +-0, and adding or
+ * leaving out a zero gives the same bits, so the energies are unchanged. */
 void htx_energy_from_counts(const htx_power_spec *s, const htx_event_counts *c, htx_energy *out)
 {
     HTX_ASSERT(s && c && out);
     htx_energy e = {{0}};
 
     double mac_pj = 0.0;
-    for (int f = 0; f < HTX_FMT_COUNT; f++) mac_pj += (double)c->macs[f] * s->mac_pj[f];
+    for (int f = 0; f < HTX_FMT_COUNT; f++)
+        if (c->macs[f]) mac_pj += (double)c->macs[f] * s->mac_pj[f];
     e.j[HTX_PWR_MAC] = mac_pj * PJ_TO_J;
-    e.j[HTX_PWR_VECTOR] = (double)c->vector_ops * s->vector_op_pj * PJ_TO_J;
-    e.j[HTX_PWR_SRAM] = ((double)c->sram_read_bytes * s->sram_read_pj_per_byte +
-                         (double)c->sram_write_bytes * s->sram_write_pj_per_byte) * PJ_TO_J;
-    e.j[HTX_PWR_DMA] = (double)c->dma_bytes * s->dma_pj_per_byte * PJ_TO_J;
+    if (c->vector_ops) e.j[HTX_PWR_VECTOR] = (double)c->vector_ops * s->vector_op_pj * PJ_TO_J;
+    if (c->sram_read_bytes || c->sram_write_bytes)
+        e.j[HTX_PWR_SRAM] = ((double)c->sram_read_bytes * s->sram_read_pj_per_byte +
+                             (double)c->sram_write_bytes * s->sram_write_pj_per_byte) * PJ_TO_J;
+    if (c->dma_bytes) e.j[HTX_PWR_DMA] = (double)c->dma_bytes * s->dma_pj_per_byte * PJ_TO_J;
 
-    double rd_bits = (double)c->dram_read_bytes * BITS_PER_BYTE;
-    double wr_bits = (double)c->dram_write_bytes * BITS_PER_BYTE;
     if (c->dram_core_from_model) {
         HTX_ASSERT(isfinite(c->dram_core_j) && c->dram_core_j >= 0.0);
         e.j[HTX_PWR_DRAM_CORE] = c->dram_core_j;
-    } else {
-        e.j[HTX_PWR_DRAM_CORE] =
-            (rd_bits * s->dram_read_core_pj_per_bit + wr_bits * s->dram_write_core_pj_per_bit) * PJ_TO_J;
     }
     if (c->dram_io_from_model) {
         HTX_ASSERT(isfinite(c->dram_io_j) && c->dram_io_j >= 0.0);
         e.j[HTX_PWR_DRAM_IO] = c->dram_io_j;
-    } else {
-        e.j[HTX_PWR_DRAM_IO] =
-            (rd_bits * s->dram_read_io_pj_per_bit + wr_bits * s->dram_write_io_pj_per_bit) * PJ_TO_J;
     }
-    e.j[HTX_PWR_LINK] = (double)c->link_bytes * BITS_PER_BYTE * s->link_pj_per_bit * PJ_TO_J;
-    e.j[HTX_PWR_PCIE] = (double)c->pcie_bytes * BITS_PER_BYTE * s->pcie_pj_per_bit * PJ_TO_J;
+    if ((!c->dram_core_from_model || !c->dram_io_from_model) && (c->dram_read_bytes || c->dram_write_bytes)) {
+        const double rd_bits = (double)c->dram_read_bytes * BITS_PER_BYTE;
+        const double wr_bits = (double)c->dram_write_bytes * BITS_PER_BYTE;
+        if (!c->dram_core_from_model)
+            e.j[HTX_PWR_DRAM_CORE] =
+                (rd_bits * s->dram_read_core_pj_per_bit + wr_bits * s->dram_write_core_pj_per_bit) * PJ_TO_J;
+        if (!c->dram_io_from_model)
+            e.j[HTX_PWR_DRAM_IO] =
+                (rd_bits * s->dram_read_io_pj_per_bit + wr_bits * s->dram_write_io_pj_per_bit) * PJ_TO_J;
+    }
+    if (c->link_bytes) e.j[HTX_PWR_LINK] = (double)c->link_bytes * BITS_PER_BYTE * s->link_pj_per_bit * PJ_TO_J;
+    if (c->pcie_bytes) e.j[HTX_PWR_PCIE] = (double)c->pcie_bytes * BITS_PER_BYTE * s->pcie_pj_per_bit * PJ_TO_J;
     *out = e;
 }
 

@@ -88,8 +88,8 @@ typedef struct {
  *                or dram_io_j when dram_io_from_model
  *   link       = 8 · link_bytes · link_pj_per_bit
  *   pcie       = 8 · pcie_bytes · pcie_pj_per_bit
- * all × 1e-12 J/pJ.  A negative or non-finite dram_core_j / dram_io_j in use
- * is a bug (HTX_ASSERT). */
+ * all × 1e-12 J/pJ; a term whose counts are all zero is 0 (not computed).  A
+ * negative or non-finite dram_core_j / dram_io_j in use is a bug (HTX_ASSERT). */
 void htx_energy_from_counts(const htx_power_spec *s, const htx_event_counts *c, htx_energy *out);
 /* Sum of all components, in index order. */
 double htx_energy_total_j(const htx_energy *e);

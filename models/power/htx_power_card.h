@@ -31,9 +31,28 @@ htx_status htx_power_card_new(const htx_power_spec *spec, int chips, const htx_c
 void htx_power_card_free(htx_power_card *c);
 
 /* Energy of the events `counts` of `chip`, spread over [t_start_ps, t_end_ps).
- * Errors as htx_power_trace_add_energy, plus HTX_E_INVAL for a bad chip. */
+ * Errors as htx_power_trace_add_energy, plus HTX_E_INVAL for a bad chip.
+ * The same as htx_power_card_batch + htx_power_card_add_batch. */
 htx_status htx_power_card_add_counts(htx_power_card *c, int chip, uint64_t t_start_ps, uint64_t t_end_ps,
                                      const htx_event_counts *counts, htx_err *err);
+
+/* An event batch's energy, computed once and added as often as the batch
+ * occurs (a chip streams thousands of identical weight tiles): its non-zero
+ * dynamic components.  Leaving out the zero ones adds the same bits: a bin's
+ * energy starts at +0 and only gets non-negative additions, so it is never
+ * -0, and x + 0 == x for every other x. */
+typedef struct {
+    int n;                                /* non-zero components              */
+    int component[HTX_PWR_FIRST_STATIC];  /* their htx_power_component         */
+    double joules[HTX_PWR_FIRST_STATIC];
+} htx_power_batch;
+
+/* The batch of `counts` (htx_energy_from_counts with the card's spec). */
+void htx_power_card_batch(const htx_power_card *c, const htx_event_counts *counts, htx_power_batch *out);
+/* Add batch `b` of `chip` over [t_start_ps, t_end_ps).  Errors as
+ * htx_power_card_add_counts. */
+htx_status htx_power_card_add_batch(htx_power_card *c, int chip, uint64_t t_start_ps, uint64_t t_end_ps,
+                                    const htx_power_batch *b, htx_err *err);
 
 /* Energy already computed elsewhere (e.g. the DRAM model's background
  * energy of a state interval) added to component k of `chip`, spread over

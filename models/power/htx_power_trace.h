@@ -65,6 +65,13 @@ htx_status htx_power_trace_limit_bins(htx_power_trace *t, uint64_t max_bins, htx
  * already finalized; HTX_E_LIMIT: more than HTX_POWER_TRACE_MAX_CELLS. */
 htx_status htx_power_trace_add_energy(htx_power_trace *t, int component, uint64_t t_start_ps,
                                       uint64_t t_end_ps, double joules, htx_err *err);
+/* As add_energy for each of n (>= 0) components, component base +
+ * offsets[k] getting joules[k], over one interval: bit for bit the bins of n
+ * add_energy calls (n = 0 still covers the interval: bins, merges, the end
+ * time finalize needs), with the interval's work done once.  Components must
+ * be distinct.  Errors as add_energy; nothing is added on error. */
+htx_status htx_power_trace_add_list(htx_power_trace *t, int base, int n, const int *offsets, const double *joules,
+                                    uint64_t t_start_ps, uint64_t t_end_ps, htx_err *err);
 /* Add constant `watts` (finite, >= 0) over [t_start_ps, t_end_ps): each bin
  * receives watts · overlap_ps · 1e-12 J.  Errors as add_energy. */
 htx_status htx_power_trace_add_power(htx_power_trace *t, int component, uint64_t t_start_ps,

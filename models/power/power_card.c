@@ -89,19 +89,35 @@ static htx_status check_chip(const htx_power_card *c, int chip, htx_err *err)
     return HTX_OK;
 }
 
+void htx_power_card_batch(const htx_power_card *c, const htx_event_counts *counts, htx_power_batch *out)
+{
+    htx_energy e;
+    htx_energy_from_counts(&c->spec, counts, &e);
+    out->n = 0;
+    for (int k = 0; k < HTX_PWR_FIRST_STATIC; k++)
+        if (e.j[k] != 0.0) { /* NaN and negative ones stay: the trace rejects them */
+            out->component[out->n] = k;
+            out->joules[out->n++] = e.j[k];
+        }
+}
+
+htx_status htx_power_card_add_batch(htx_power_card *c, int chip, uint64_t t_start_ps, uint64_t t_end_ps,
+                                    const htx_power_batch *b, htx_err *err)
+{
+    htx_status st = check_chip(c, chip, err);
+    if (st != HTX_OK) return st;
+    return htx_power_trace_add_list(c->trace, htx_power_card_component(chip, (htx_power_component)0), b->n,
+                                    b->component, b->joules, t_start_ps, t_end_ps, err);
+}
+
 htx_status htx_power_card_add_counts(htx_power_card *c, int chip, uint64_t t_start_ps, uint64_t t_end_ps,
                                      const htx_event_counts *counts, htx_err *err)
 {
     htx_status st = check_chip(c, chip, err);
     if (st != HTX_OK) return st;
-    htx_energy e;
-    htx_energy_from_counts(&c->spec, counts, &e);
-    for (int k = 0; k < HTX_PWR_FIRST_STATIC; k++) {
-        st = htx_power_trace_add_energy(c->trace, htx_power_card_component(chip, (htx_power_component)k),
-                                        t_start_ps, t_end_ps, e.j[k], err);
-        if (st != HTX_OK) return st;
-    }
-    return HTX_OK;
+    htx_power_batch b;
+    htx_power_card_batch(c, counts, &b);
+    return htx_power_card_add_batch(c, chip, t_start_ps, t_end_ps, &b, err);
 }
 
 htx_status htx_power_card_add_energy(htx_power_card *c, int chip, htx_power_component k, uint64_t t_start_ps,

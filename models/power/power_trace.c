@@ -1,6 +1,7 @@
 /* power_trace.c — per-bin energy accumulation, conversion to watts, readers. */
 #include "htx_power_trace.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ struct htx_power_trace {
     double *watts;      /* [n_bins][n_comp] after finalize                  */
     double *total_w;    /* [n_bins]                                          */
     double energy_total_j;
+    /* the bin of the last lookup, [hint_bin * bin_ps, + bin_ps): events
+     * mostly fall in the bin of the one before, found without a division */
+    uint64_t hint_bin, hint_lo;
 };
 
 static int name_char_ok(char c)
@@ -165,6 +169,7 @@ static htx_status merge_pairs(htx_power_trace *t, htx_err *err)
     t->n_bins = half;
     t->bin_ps *= 2;
     t->merges++;
+    t->hint_bin = t->hint_lo = 0; /* bin 0 starts at 0 whatever the width */
     return HTX_OK;
 }
 
@@ -221,27 +226,67 @@ static htx_status check_add(const htx_power_trace *t, int component, uint64_t t0
 htx_status htx_power_trace_add_energy(htx_power_trace *t, int component, uint64_t t_start_ps,
                                       uint64_t t_end_ps, double joules, htx_err *err)
 {
-    htx_status st = check_add(t, component, t_start_ps, t_end_ps, joules, "joules", err);
-    if (st != HTX_OK) return st;
-    st = cover(t, t_end_ps > t_start_ps ? t_end_ps - 1 : t_start_ps, err);
-    if (st != HTX_OK) return st;
-    uint64_t first = t_start_ps / t->bin_ps;
-    uint64_t last = t_end_ps > t_start_ps ? (t_end_ps - 1) / t->bin_ps : first;
-    const size_t n = (size_t)t->n_user;
+    const int none = 0;
+    return htx_power_trace_add_list(t, component, 1, &none, &joules, t_start_ps, t_end_ps, err);
+}
+
+/* Bin holding time `ps` (t->bin_ps wide bins). */
+static uint64_t bin_of(htx_power_trace *t, uint64_t ps)
+{
+    if (ps - t->hint_lo < t->bin_ps) return t->hint_bin; /* ps in [hint_lo, hint_lo + bin_ps) */
+    t->hint_bin = ps / t->bin_ps;
+    t->hint_lo = t->hint_bin * t->bin_ps;
+    return t->hint_bin;
+}
+
+/* One interval, a list of components: the checks, the bin lookup and the
+ * bin growth are the interval's, done once; each listed component's cells
+ * get exactly the additions its add_energy call would make (cells of
+ * different components are distinct, so their order does not matter).  The
+ * card adds two event batches per streamed weight tile through here. */
+htx_status htx_power_trace_add_list(htx_power_trace *t, int base, int n, const int *offsets, const double *joules,
+                                    uint64_t t_start_ps, uint64_t t_end_ps, htx_err *err)
+{
+    /* add_energy's checks (check_add, which also words the error), inline */
+    int ok = n >= 0 && !t->finalized && t_end_ps >= t_start_ps;
+    for (int k = 0; ok && k < n; k++)
+        ok = (unsigned)(base + offsets[k]) < (unsigned)t->n_user && joules[k] >= 0.0 && joules[k] <= DBL_MAX;
+    if (!ok) {
+        if (n < 0) return htx_err_set(err, HTX_E_INVAL, NULL, 0, "n", "expected a component count >= 0, got %d", n);
+        for (int k = 0; k < (n ? n : 1); k++) {
+            htx_status st =
+                check_add(t, base + (n ? offsets[k] : 0), t_start_ps, t_end_ps, n ? joules[k] : 0.0, "joules", err);
+            if (st != HTX_OK) return st;
+        }
+    }
+    htx_status st = HTX_OK;
+    const uint64_t last_ps = t_end_ps > t_start_ps ? t_end_ps - 1 : t_start_ps;
+    uint64_t last = bin_of(t, last_ps), first = bin_of(t, t_start_ps);
+    if (last >= t->n_bins) { /* a new bin (bins in use never exceed the cap: nothing to merge before) */
+        st = cover(t, last_ps, err);
+        if (st != HTX_OK) return st;
+        last = bin_of(t, last_ps); /* merging doubled the bin width */
+        first = bin_of(t, t_start_ps);
+    }
+    const size_t row_len = (size_t)t->n_user;
     if (first == last) {
-        t->energy_j[first * n + (size_t)component] += joules;
+        double *row = t->energy_j + first * row_len + base;
+        for (int k = 0; k < n; k++) row[offsets[k]] += joules[k];
     } else {
         const double dur = (double)(t_end_ps - t_start_ps);
-        double acc = 0.0;
-        for (uint64_t b = first; b < last; b++) {
-            uint64_t lo = b * t->bin_ps > t_start_ps ? b * t->bin_ps : t_start_ps;
-            uint64_t hi = (b + 1) * t->bin_ps; /* <= t_end_ps - 1 since b < last */
-            double piece = joules * ((double)(hi - lo) / dur);
-            t->energy_j[b * n + (size_t)component] += piece;
-            acc += piece;
+        for (int k = 0; k < n; k++) {
+            double *cells = t->energy_j + (size_t)(base + offsets[k]);
+            double acc = 0.0;
+            for (uint64_t b = first; b < last; b++) {
+                uint64_t lo = b * t->bin_ps > t_start_ps ? b * t->bin_ps : t_start_ps;
+                uint64_t hi = (b + 1) * t->bin_ps; /* <= t_end_ps - 1 since b < last */
+                double piece = joules[k] * ((double)(hi - lo) / dur);
+                cells[b * row_len] += piece;
+                acc += piece;
+            }
+            double rest = joules[k] - acc;
+            cells[last * row_len] += rest > 0.0 ? rest : 0.0;
         }
-        double rest = joules - acc;
-        t->energy_j[last * n + (size_t)component] += rest > 0.0 ? rest : 0.0;
     }
     uint64_t need_end = t_end_ps > t_start_ps ? t_end_ps : t_start_ps + 1;
     if (need_end > t->min_end_ps) t->min_end_ps = need_end;

@@ -49,6 +49,7 @@ Card::Card(sc_core::sc_module_name name, const htx_run_cfg &cfg, const htx_memfo
         chip.mem_socket.bind(memories_.back()->socket);
         chip.link_out.bind(interconnect_->from_chip[i]);
         chip.set_collective_tracker(&interconnect_->collectives());
+        chip.set_link_waiters(&interconnect_->waiters());
         interconnect_->to_chip[i].bind(chip.link_in);
         chip.host_socket.bind(host_->from_chip[i]);
     }

@@ -54,6 +54,9 @@ public:
     StepSource &step_source() const { return *source_; }
     // Route every module's event energy into `power` (before simulation starts).
     void set_power(htx_power_card *power, const Chip::DramEnergy *dram);
+    // The simulation runs in sc_start() slices ending at `t_ps` (limits are
+    // checked between slices): nothing is simulated ahead beyond it.
+    void set_slice_end(uint64_t t_ps) { interconnect_->set_run_ahead_limit(t_ps); }
     static Fidelity fidelity(const htx_run_cfg &cfg);
 
 private:

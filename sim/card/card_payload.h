@@ -38,11 +38,26 @@ struct HostTransfer : tlm::tlm_extension<HostTransfer> {
     }
 };
 
-// Simulated time as integer picoseconds (the C core's unit) and back.
+// Simulated time as integer picoseconds (the C core's unit) and back.  The
+// DMA converts several times per tile, so neither builds an sc_time from a
+// double in the common case: at SystemC's default 1 ps resolution
+// sc_time(double(ps), SC_PS) is double(ps) * 1.0 + 0.5 truncated, which is
+// exactly ps for ps < 2^52; other resolutions and larger values take
+// SystemC's own conversion, so every value is the same as before.
+inline uint64_t sc_ticks_per_ps()
+{
+    static const uint64_t ticks = sc_core::sc_time(1, sc_core::SC_PS).value();  // the resolution is fixed by then
+    return ticks;
+}
 inline uint64_t to_ps(const sc_core::sc_time &t)
 {
-    return static_cast<uint64_t>(t.value() / sc_core::sc_time(1, sc_core::SC_PS).value());
+    const uint64_t ticks = sc_ticks_per_ps();
+    return ticks == 1 ? t.value() : t.value() / ticks;
 }
-inline sc_core::sc_time from_ps(uint64_t ps) { return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS); }
+inline sc_core::sc_time from_ps(uint64_t ps)
+{
+    if (sc_ticks_per_ps() == 1 && ps < (uint64_t{1} << 52)) return sc_core::sc_time::from_value(ps);
+    return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
+}
 
 }  // namespace htx

@@ -56,23 +56,38 @@ Chip::~Chip() { htx_program_free(&prog_); }
 
 uint64_t Chip::now_ps() const { return to_ps(sc_core::sc_time_stamp()); }
 
-void Chip::add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts_in)
+htx_power_batch Chip::prepare_energy(const htx_event_counts &counts_in) const
 {
-    if (!power_) return;
-    htx_event_counts counts = counts_in;
-    if (has_dram_energy_ && (counts.dram_read_bytes || counts.dram_write_bytes)) {
-        const double r = static_cast<double>(counts.dram_read_bytes), w = static_cast<double>(counts.dram_write_bytes);
-        counts.dram_core_from_model = true;
-        counts.dram_core_j = (r * dram_energy_.core_read_pj_per_byte + w * dram_energy_.core_write_pj_per_byte) * 1e-12;
-        counts.dram_io_from_model = true;
-        counts.dram_io_j = (r * dram_energy_.io_read_pj_per_byte + w * dram_energy_.io_write_pj_per_byte) * 1e-12;
+    const htx_event_counts *counts = &counts_in;
+    htx_event_counts with_dram;  // a copy only where the DRAM model's energy goes in
+    if (has_dram_energy_ && (counts_in.dram_read_bytes || counts_in.dram_write_bytes)) {
+        with_dram = counts_in;
+        const double r = static_cast<double>(with_dram.dram_read_bytes), w = static_cast<double>(with_dram.dram_write_bytes);
+        with_dram.dram_core_from_model = true;
+        with_dram.dram_core_j = (r * dram_energy_.core_read_pj_per_byte + w * dram_energy_.core_write_pj_per_byte) * 1e-12;
+        with_dram.dram_io_from_model = true;
+        with_dram.dram_io_j = (r * dram_energy_.io_read_pj_per_byte + w * dram_energy_.io_write_pj_per_byte) * 1e-12;
+        counts = &with_dram;
     }
+    htx_power_batch b;
+    htx_power_card_batch(power_, counts, &b);
+    return b;
+}
+
+void Chip::add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_power_batch &batch)
+{
     htx_err err;
     htx_err_clear(&err);
-    if (htx_power_card_add_counts(power_, id_, t0_ps, t1_ps, &counts, &err) != HTX_OK) {
+    if (htx_power_card_add_batch(power_, id_, t0_ps, t1_ps, &batch, &err) != HTX_OK) {
         char buf[HTX_ERR_MSG_MAX + 64];
         throw std::runtime_error(std::string("power: ") + htx_err_format(&err, buf, sizeof buf));
     }
+}
+
+void Chip::add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts)
+{
+    if (!power_) return;
+    add_energy(t0_ps, t1_ps, prepare_energy(counts));
 }
 
 void Chip::sync_to(uint64_t t_ps)

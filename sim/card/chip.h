@@ -44,6 +44,7 @@ extern "C" {
 namespace htx {
 
 class CollectiveTracker;  // interconnect.h
+class LinkWaiters;        // interconnect.h
 
 struct StepRecord {
     uint64_t start_ps = 0;       // step began on this chip
@@ -84,6 +85,8 @@ public:
     // Account this chip's event energy in `power` (may be null: no power model).
     // Collective runs are reported to `t` (latency statistics; may be null).
     void set_collective_tracker(CollectiveTracker *t) { coll_tracker_ = t; }
+    // Told when this chip waits for a link message (may be null).
+    void set_link_waiters(LinkWaiters *w) { link_waiters_ = w; }
     void set_power(htx_power_card *power, const DramEnergy *dram)
     {
         power_ = power;
@@ -141,6 +144,9 @@ private:
     uint64_t now_ps() const;
     // Energy of `counts` spread over [t0_ps, t1_ps) of this chip's power trace.
     void add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts);
+    // The same in two parts: the batch's energy (with the DRAM model's), then its occurrences.
+    htx_power_batch prepare_energy(const htx_event_counts &counts) const;
+    void add_energy(uint64_t t0_ps, uint64_t t1_ps, const htx_power_batch &batch);
 
     const int id_;
     const htx_run_cfg &cfg_;
@@ -163,6 +169,7 @@ private:
     UnitCounters reported_;         // unit counters already added to the stats
     int collectives_in_step_ = 0;   // numbers this step's collectives (message tags)
     CollectiveTracker *coll_tracker_ = nullptr;
+    LinkWaiters *link_waiters_ = nullptr;
     struct ScheduleFree {
         void operator()(htx_coll_schedule *s) const
         {

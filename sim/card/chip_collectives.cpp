@@ -170,6 +170,7 @@ uint64_t Chip::recv(uint64_t tag, std::vector<float> *data)
 {
     auto it = mailbox_.find(tag);
     while (it == mailbox_.end()) {
+        if (link_waiters_) link_waiters_->waits(id_);  // until a delivery to this chip
         wait(mail_event_);
         it = mailbox_.find(tag);
     }

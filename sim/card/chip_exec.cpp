@@ -108,7 +108,10 @@ void Chip::begin_exec_step()
         }
         mem_port_ = std::make_unique<MemPortImpl>(this);
         EnergySink sink;
-        if (power_) sink = [this](uint64_t t0, uint64_t t1, const htx_event_counts &ev) { add_energy(t0, t1, ev); };
+        if (power_) {
+            sink.prepare = [this](const htx_event_counts &ev) { return prepare_energy(ev); };
+            sink.add = [this](uint64_t t0, uint64_t t1, const htx_power_batch &b) { add_energy(t0, t1, b); };
+        }
         cp_ = std::make_unique<CommandProcessor>(cfg_.card.chip, layout, mem_port_.get(), std::move(sink));
         if (fn_) cp_->dma().enable_staging();
     }

@@ -54,11 +54,12 @@ void ChipMemory::b_transport(tlm::tlm_generic_payload &trans, sc_core::sc_time &
         trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
-    const uint64_t issue_ps = to_ps(sc_core::sc_time_stamp() + delay);
+    const sc_core::sc_time now = sc_core::sc_time_stamp();  // nothing here waits
+    const uint64_t issue_ps = to_ps(now + delay);
     const bool is_write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
     const uint64_t done_ps =
         htx_memfo_access(model_, trans.get_address(), trans.get_data_length(), is_write, issue_ps);
-    delay = from_ps(done_ps) - sc_core::sc_time_stamp();
+    delay = from_ps(done_ps) - now;
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -14,6 +14,7 @@ namespace htx {
 namespace {
 uint64_t share_of(uint64_t total, uint64_t part, uint64_t whole)
 {
+    if (total <= UINT32_MAX && part <= UINT32_MAX) return total * part / whole;  // no overflow: same quotient
     return static_cast<uint64_t>(static_cast<unsigned __int128>(total) * part / whole);
 }
 }  // namespace
@@ -86,6 +87,7 @@ uint64_t CommandProcessor::stream(const htx_op &op, size_t index, uint64_t ready
     uint64_t consumed = 0, cycles_done = 0, macs_done = 0, vec_done = 0, end = ready;
     // the vector work of an op on the matrix unit alone (none today) rides in its cycles
     const uint64_t macs = op.macs, vec = unit == Unit::kMatrix && op.kind == HTX_OP_ROUTER ? 0 : op.vector_elems;
+    const MatrixUnit::OpFetch fetch = unit != Unit::kVector ? matrix_.op_fetch(op) : MatrixUnit::OpFetch{};
     while (consumed < op.read_bytes) {
         dma_.fill();
         const Tile tile = dma_.pop();
@@ -101,23 +103,35 @@ uint64_t CommandProcessor::stream(const htx_op &op, size_t index, uint64_t ready
         const uint64_t start = std::max(free, tile.arrival_ps);
         uint64_t extra = 0;
         if (unit != Unit::kVector)
-            extra = matrix_.sram_extra_cycles(op, tile, share, start, dma_.next_in_flight(),
+            extra = matrix_.sram_extra_cycles(fetch, tile, share, start, dma_.next_in_flight(),
                                               dma_.last_rate_bytes_per_ps(), &counters_.conflict_cycles);
         counters_.sram_cycles += extra;
         end = run_on(unit, start, share + extra);
         dma_.release(tile.buffer, end);
         if (energy_) {  // this tile's share of the op's MACs and vector work, reading it from SRAM
-            htx_event_counts ev{};
             const uint64_t m = share_of(macs, consumed, op.read_bytes), v = share_of(vec, consumed, op.read_bytes);
-            ev.macs[op.format] = m - macs_done;
-            ev.vector_ops = v - vec_done;
-            ev.sram_read_bytes = tile.bytes;
+            energy_.add(start, end, compute_batch(op.format, m - macs_done, v - vec_done, tile.bytes));
             macs_done = m;
             vec_done = v;
-            energy_(start, end, ev);
         }
     }
     return end;
+}
+
+const htx_power_batch &CommandProcessor::compute_batch(int format, uint64_t macs, uint64_t vector_ops,
+                                                       uint64_t sram_bytes)
+{
+    for (const ComputeBatch &c : compute_batches_)
+        if (c.format == format && c.macs == macs && c.vector_ops == vector_ops && c.sram_bytes == sram_bytes)
+            return c.batch;
+    htx_event_counts ev{};
+    ev.macs[format] = macs;
+    ev.vector_ops = vector_ops;
+    ev.sram_read_bytes = sram_bytes;
+    ComputeBatch &c = compute_batches_[compute_batch_next_];
+    compute_batch_next_ ^= 1;
+    c = ComputeBatch{format, macs, vector_ops, sram_bytes, energy_.prepare(ev)};
+    return c.batch;
 }
 
 uint64_t CommandProcessor::execute(size_t index, uint8_t *write_data)

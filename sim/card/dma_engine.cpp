@@ -25,11 +25,15 @@ void DmaEngine::account(const Tile &t)
     if (t.arrival_ps > t.issue_ps)
         last_rate_ = static_cast<double>(t.bytes) / static_cast<double>(t.arrival_ps - t.issue_ps);
     if (*energy_) {  // DRAM transfer and the DMA write into SRAM, while the tile is in flight
-        htx_event_counts ev{};
-        ev.dram_read_bytes = t.bytes;
-        ev.dma_bytes = t.bytes;
-        ev.sram_write_bytes = t.bytes;
-        (*energy_)(t.issue_ps, t.arrival_ps, ev);
+        if (t.bytes != read_batch_bytes_) {  // the counts depend on the tile size only
+            htx_event_counts ev{};
+            ev.dram_read_bytes = t.bytes;
+            ev.dma_bytes = t.bytes;
+            ev.sram_write_bytes = t.bytes;
+            read_batch_ = energy_->prepare(ev);
+            read_batch_bytes_ = t.bytes;
+        }
+        energy_->add(t.issue_ps, t.arrival_ps, read_batch_);
     }
 }
 

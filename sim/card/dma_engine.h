@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <unordered_map>
 #include <vector>
@@ -27,6 +26,7 @@
 extern "C" {
 #include "htx_config.h"
 #include "htx_energy.h"
+#include "htx_power_card.h"
 #include "htx_plan.h"
 #include "htx_sram_layout.h"
 }
@@ -53,8 +53,22 @@ public:
     virtual uint64_t now_ps() const = 0;
 };
 
-// Event energy spread over [t0_ps, t1_ps) of the chip's power trace.
-using EnergySink = std::function<void(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &)>;
+// Event energy spread over [t0_ps, t1_ps) of the chip's power trace.  An
+// event batch (htx_event_counts) is prepared once — its energy computed —
+// and the prepared batch added per occurrence: units keep the batches they
+// repeat (every full tile's transfer, a tile's compute), so an event costs a
+// few additions instead of an energy computation.  Empty: no power model.
+struct EnergySink {
+    std::function<htx_power_batch(const htx_event_counts &)> prepare;
+    std::function<void(uint64_t t0_ps, uint64_t t1_ps, const htx_power_batch &)> add;
+
+    explicit operator bool() const { return static_cast<bool>(add); }
+    // A batch that occurs once.
+    void operator()(uint64_t t0_ps, uint64_t t1_ps, const htx_event_counts &counts) const
+    {
+        add(t0_ps, t1_ps, prepare(counts));
+    }
+};
 
 struct Tile {
     size_t op = 0;            // program index of the op the tile belongs to
@@ -106,11 +120,32 @@ private:
     const htx_program *prog_ = nullptr;
     size_t op_ = 0;           // cursor: op index and byte offset in its read
     uint64_t offset_ = 0;
-    std::deque<Tile> inflight_;
+    // Tiles in flight, oldest first: at most one per tile buffer (a ring, not
+    // a deque: pushed and popped once per tile).
+    class InFlight {
+    public:
+        bool empty() const { return n_ == 0; }
+        size_t size() const { return n_; }
+        void clear() { head_ = n_ = 0; }
+        const Tile &front() const { return slot_[head_]; }
+        void push_back(const Tile &t) { slot_[(head_ + n_++) % HTX_SRAM_TILE_BUFFERS] = t; }
+        void pop_front()
+        {
+            head_ = (head_ + 1) % HTX_SRAM_TILE_BUFFERS;
+            n_--;
+        }
+
+    private:
+        Tile slot_[HTX_SRAM_TILE_BUFFERS];
+        size_t head_ = 0, n_ = 0;
+    };
+    InFlight inflight_;
     int next_buffer_ = 0;
     uint64_t buffer_free_ps_[HTX_SRAM_TILE_BUFFERS] = {};
     uint64_t free_ps_ = 0;    // the engine may issue the next request
     double last_rate_ = 0.0;
+    htx_power_batch read_batch_{};   // a tile read's energy (the tile size's; the size stays mostly the same)
+    uint64_t read_batch_bytes_ = 0;  // 0: none prepared
     struct PendingWrite {
         uint64_t ticket, addr, bytes, issue_ps, vector_ops;
     };

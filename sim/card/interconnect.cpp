@@ -1,5 +1,6 @@
 #include "interconnect.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -50,7 +51,7 @@ void CollectiveTracker::done(uint64_t key, uint64_t t_ps)
 
 Interconnect::Interconnect(sc_core::sc_module_name name, const htx_card_cfg &card, htx_stats *stats)
     : sc_module(name), from_chip("from_chip", card.chips), to_chip("to_chip", card.chips), chips_(card.chips),
-      tracker_(stats)
+      waiters_(card.chips), tracker_(stats)
 {
     htx_err err;
     htx_err_clear(&err);
@@ -155,34 +156,75 @@ void Interconnect::b_transport(int src, tlm::tlm_generic_payload &trans, sc_core
 
 void Interconnect::schedule_wake()
 {
-    const uint64_t next = htx_icn2_next_event_ps(net_);
+    uint64_t next = htx_icn2_next_event_ps(net_);
+    if (!arrived_.empty()) next = std::min(next, arrived_.front().arrival_ps);
     if (next == UINT64_MAX) return;
     const uint64_t now = to_ps(sc_core::sc_time_stamp());
+    note_notify(next > now ? next : now, now);
     // an earlier pending notification wins over a later one (IEEE 1666 sec. 5.10.8)
     wake_ev_.notify(next > now ? from_ps(next - now) : sc_core::SC_ZERO_TIME);
 }
 
+void Interconnect::note_notify(uint64_t at_ps, uint64_t now_ps)
+{
+    if (notified_ == Notified::kDelta) return;  // a pending delta notification ignores every later notify
+    if (notified_ == Notified::kTimed) {
+        if (at_ps > now_ps && notified_ps_ <= at_ps) return;  // the pending one is not later: kept
+        replaced_ps_.insert(notified_ps_);
+    }
+    notified_ = at_ps > now_ps ? Notified::kTimed : Notified::kDelta;
+    notified_ps_ = at_ps;
+}
+
 void Interconnect::wake()
 {
-    htx_icn2_advance(net_, to_ps(sc_core::sc_time_stamp()));
+    const uint64_t now = to_ps(sc_core::sc_time_stamp());
+    notified_ = Notified::kNone;  // the notification fired
+    // the kernel has dropped queue entries up to now
+    replaced_ps_.erase(replaced_ps_.begin(), replaced_ps_.upper_bound(now));
+    htx_icn2_advance(net_, now);
+    hand_over(now);
+    if (arrived_.empty() && replaced_ps_.empty() && waiters_.all()) run_ahead();
     schedule_wake();
+}
+
+// Every chip waits for a message, so nothing is sent before the next
+// delivery: process the model's events time by time (all events of a time
+// at once, as a wake at that time would) until one delivers a message, which
+// is handed over when SystemC time reaches it.
+void Interconnect::run_ahead()
+{
+    while (arrived_.empty()) {
+        const uint64_t next = htx_icn2_next_event_ps(net_);
+        if (next == UINT64_MAX || next > run_ahead_limit_ps_) return;
+        htx_icn2_advance(net_, next);
+    }
 }
 
 void Interconnect::on_deliver(void *ctx, uint64_t tag, uint64_t arrival_ps)
 {
     auto *self = static_cast<Interconnect *>(ctx);
     const size_t slot = static_cast<size_t>(tag);
-    Pending p = std::move(self->slots_[slot]);
+    self->arrived_.push_back(Arrived{std::move(self->slots_[slot]), arrival_ps});
     self->slots_[slot] = Pending{};
     self->free_slots_.push_back(slot);
-    self->in_flight_--;
-    const std::vector<unsigned char> &d = p.moved ? p.rx : p.data;
-    if (self->power_ && p.src != p.dst) {
-        // every packet carries its header on every hop
-        const uint64_t pkts = p.wire_bytes == 0 ? 1 : (p.wire_bytes + self->packet_bytes_ - 1) / self->packet_bytes_;
-        self->account_energy(p.src, p.dst, p.wire_bytes + pkts * self->header_bytes_, p.send_ps, arrival_ps);
+}
+
+void Interconnect::hand_over(uint64_t now_ps)
+{
+    while (!arrived_.empty() && arrived_.front().arrival_ps <= now_ps) {
+        Arrived a = std::move(arrived_.front());
+        arrived_.pop_front();
+        Pending &p = a.p;
+        in_flight_--;
+        const std::vector<unsigned char> &d = p.moved ? p.rx : p.data;
+        if (power_ && p.src != p.dst) {
+            // every packet carries its header on every hop
+            const uint64_t pkts = p.wire_bytes == 0 ? 1 : (p.wire_bytes + packet_bytes_ - 1) / packet_bytes_;
+            account_energy(p.src, p.dst, p.wire_bytes + pkts * header_bytes_, p.send_ps, a.arrival_ps);
+        }
+        deliver(p, a.arrival_ps, d.empty() ? nullptr : d.data(), d.size());
     }
-    self->deliver(p, arrival_ps, d.empty() ? nullptr : d.data(), d.size());
 }
 
 void Interconnect::deliver(Pending &p, uint64_t arrival_ps, const unsigned char *data, size_t data_bytes)
@@ -204,6 +246,7 @@ void Interconnect::deliver(Pending &p, uint64_t arrival_ps, const unsigned char 
     out_trans_.set_data_length(static_cast<unsigned>(data_bytes));
     out_trans_.set_streaming_width(static_cast<unsigned>(data_bytes));
     out_trans_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    waiters_.mail(p.dst);  // the chip checks its mailbox again: it may send
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
     to_chip[p.dst]->b_transport(out_trans_, zero);
 }

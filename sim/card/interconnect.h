@@ -11,9 +11,21 @@
 // delay, which may lie in the future of SystemC time: temporal decoupling)
 // and delivered when its last packet arrives.  An SC_METHOD wakes at the
 // model's next event time (no per-cycle process) and advances it; the model
-// is never advanced past SystemC time, so every later send (>= SystemC time)
+// is not advanced past SystemC time, so every later send (>= SystemC time)
 // is still in its future.  Events at equal times run in insertion order, and
 // SystemC runs processes in a deterministic order: runs are reproducible.
+//
+// Running ahead: while every chip waits for a message (LinkWaiters) no chip
+// can send before the next delivery, so the model processes its packet,
+// credit and arbitration events up to the time of that delivery in one wake
+// instead of one SystemC wake per event time (a ring all-reduce of a 405B
+// token has thousands).  The delivery is handed to its chip when SystemC
+// time reaches it, as before.  Running ahead also skips the SystemC timed
+// notifications of the skipped times; it is done only while SystemC's timed
+// queue holds nothing else (no chip is in a timed wait, and no notification
+// of this module replaced by an earlier one is still queued), so the queue
+// afterwards is the same and chips resuming at equal times keep their order:
+// the simulation is exactly the one without running ahead.
 // In functional mode the message's data is snapshotted at send and moves
 // through the packets (htx_icn2_send_data) when its size equals the wire
 // size; otherwise (e.g. bf16 on the wire, fp32 in the chip) the snapshot
@@ -27,8 +39,10 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +83,27 @@ private:
     std::map<uint64_t, Run> runs_;
 };
 
+// Which chips wait for a link message (blocked in recv until a delivery):
+// while all of them do, none can send before the next delivery.  Chips
+// report when they start waiting; a delivery to a chip ends its wait.
+class LinkWaiters {
+public:
+    explicit LinkWaiters(int chips) : waiting_(static_cast<size_t>(chips), false) {}
+    void waits(int chip)
+    {
+        if (!waiting_[static_cast<size_t>(chip)]) waiting_[static_cast<size_t>(chip)] = true, n_++;
+    }
+    void mail(int chip)
+    {
+        if (waiting_[static_cast<size_t>(chip)]) waiting_[static_cast<size_t>(chip)] = false, n_--;
+    }
+    bool all() const { return n_ == waiting_.size(); }
+
+private:
+    std::vector<bool> waiting_;
+    size_t n_ = 0;
+};
+
 class Interconnect : public sc_core::sc_module {
 public:
     sc_core::sc_vector<tlm_utils::simple_target_socket_tagged<Interconnect>> from_chip;
@@ -82,6 +117,11 @@ public:
     // packet headers) per hop, on the sending chip, over [send, arrival).
     void set_power(htx_power_card *power) { power_ = power; }
     CollectiveTracker &collectives() { return tracker_; }
+    LinkWaiters &waiters() { return waiters_; }
+    // The model runs ahead of SystemC time (all chips waiting) no further
+    // than `t_ps`: the end of the current sc_start() slice, so a run stopped
+    // between slices has simulated the interconnect exactly to its end time.
+    void set_run_ahead_limit(uint64_t t_ps) { run_ahead_limit_ps_ = t_ps; }
 
     bool packet_model() const { return net_ != nullptr; }
     int hops(int src, int dst) const;
@@ -97,9 +137,21 @@ private:
         bool used = false;
     };
 
+    // A message the model delivered, handed to its chip at arrival_ps.
+    struct Arrived {
+        Pending p;
+        uint64_t arrival_ps;
+    };
+
     void b_transport(int src, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
     void wake();
+    void run_ahead();
+    // Mirrors what wake_ev_.notify() leaves in SystemC's timed queue
+    // (IEEE 1666 sec. 5.10.8: an earlier notification replaces a pending
+    // later one, whose queue entry stays until simulated time passes it).
+    void note_notify(uint64_t at_ps, uint64_t now_ps);
     static void on_deliver(void *ctx, uint64_t tag, uint64_t arrival_ps);
+    void hand_over(uint64_t now_ps);  // the arrived messages due by now_ps, in delivery order
     void deliver(Pending &p, uint64_t arrival_ps, const unsigned char *data, size_t data_bytes);
     void schedule_wake();
     void account_energy(int src, int dst, uint64_t wire_bytes, uint64_t t0, uint64_t t1);
@@ -110,7 +162,13 @@ private:
     uint32_t packet_bytes_ = 0, header_bytes_ = 0;
     std::vector<Pending> slots_;
     std::vector<size_t> free_slots_;
+    std::deque<Arrived> arrived_;
     uint64_t in_flight_ = 0;
+    LinkWaiters waiters_;
+    uint64_t run_ahead_limit_ps_ = UINT64_MAX;
+    enum class Notified { kNone, kDelta, kTimed } notified_ = Notified::kNone;  // wake_ev_'s pending notification
+    uint64_t notified_ps_ = 0;                // its time (kTimed)
+    std::multiset<uint64_t> replaced_ps_;     // replaced notifications still in the timed queue
     sc_core::sc_event wake_ev_;
     tlm::tlm_generic_payload out_trans_;
     htx_power_card *power_ = nullptr;

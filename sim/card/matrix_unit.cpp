@@ -22,21 +22,30 @@ uint64_t MatrixUnit::cycles(const htx_op &op) const
     }
 }
 
-FetchPattern MatrixUnit::fetch_pattern(const htx_op &op, const Tile &tile) const
+MatrixUnit::OpFetch MatrixUnit::op_fetch(const htx_op &op) const
 {
-    FetchPattern f;
+    OpFetch of;
     uint64_t steps = 0;
     if (op.kind == HTX_OP_ATTENTION) {
         steps = ceil_div(op.macs, static_cast<uint64_t>(cfg_.mac_rows) * static_cast<uint64_t>(cfg_.mac_cols));
-        f.interval = 1;
+        of.interval = 1;
     } else {
         steps = ceil_div(op.rows, static_cast<uint64_t>(cfg_.mac_rows)) *
                 ceil_div(op.cols, static_cast<uint64_t>(cfg_.mac_cols));
-        f.interval = std::max<uint32_t>(1, op.batch);
+        of.interval = std::max<uint32_t>(1, op.batch);
     }
-    if (steps == 0 || op.read_bytes == 0) return f;
+    if (steps == 0 || op.read_bytes == 0) return of;
+    of.bytes = ceil_div(op.read_bytes, steps);
+    return of;
+}
+
+FetchPattern MatrixUnit::fetch_pattern(const OpFetch &of, const Tile &tile) const
+{
+    FetchPattern f;
+    f.interval = of.interval;
+    if (of.bytes == 0) return f;
     f.addr = sram_->tile_addr(tile.buffer);
-    f.bytes = ceil_div(op.read_bytes, steps);
+    f.bytes = of.bytes;
     f.count = ceil_div(tile.bytes, f.bytes);
     return f;
 }
@@ -62,14 +71,15 @@ WritePattern MatrixUnit::write_pattern(const Tile *next, uint64_t start_ps, doub
     w.count = ceil_div(next->bytes - written, port);
     w.start = next->issue_ps > start_ps ? ceil_div(next->issue_ps - start_ps, cycle_ps_) : 0;
     const double per_write = static_cast<double>(port) / (rate * static_cast<double>(cycle_ps_));
-    w.interval = static_cast<uint32_t>(std::max(1.0, std::min(1e6, std::round(per_write))));
+    // below 1.5 the clamped rounding is 1 (the common case: a write every cycle)
+    w.interval = per_write < 1.5 ? 1u : static_cast<uint32_t>(std::max(1.0, std::min(1e6, std::round(per_write))));
     return w;
 }
 
-uint64_t MatrixUnit::sram_extra_cycles(const htx_op &op, const Tile &tile, uint64_t share, uint64_t start_ps,
+uint64_t MatrixUnit::sram_extra_cycles(const OpFetch &of, const Tile &tile, uint64_t share, uint64_t start_ps,
                                        const Tile *next, double rate_bytes_per_ps, uint64_t *conflict_cycles)
 {
-    const FetchPattern f = fetch_pattern(op, tile);
+    const FetchPattern f = fetch_pattern(of, tile);
     if (f.count == 0) return 0;
     const WritePattern w = write_pattern(next, start_ps, rate_bytes_per_ps);
     const FetchCost c = sram_->fetch_cost(f, w);

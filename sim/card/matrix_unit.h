@@ -37,13 +37,21 @@ public:
     uint64_t cycles(const htx_op &op) const;
     uint64_t free_ps() const { return free_ps_; }
     void hold_until(uint64_t t_ps) { free_ps_ = std::max(free_ps_, t_ps); }
+    // The op's part of its tiles' operand fetch (fetch size and interval):
+    // the same for every tile, so computed once per streamed op.
+    struct OpFetch {
+        uint64_t bytes = 0;     // bytes per fetch; 0: the op fetches nothing
+        uint32_t interval = 1;  // cycles between fetches
+    };
+    OpFetch op_fetch(const htx_op &op) const;
     // Extra cycles of `tile` (beyond `share` cycles) from the scratchpad,
     // computing from `start_ps`, with `next` (may be null) in flight into the
     // other buffer; `rate_bytes_per_ps` is the DMA rate to assume when the
     // next tile's arrival is pending. Adds bank conflicts to *conflicts.
-    uint64_t sram_extra_cycles(const htx_op &op, const Tile &tile, uint64_t share, uint64_t start_ps,
+    // `of` is op_fetch() of the tile's op.
+    uint64_t sram_extra_cycles(const OpFetch &of, const Tile &tile, uint64_t share, uint64_t start_ps,
                                const Tile *next, double rate_bytes_per_ps, uint64_t *conflict_cycles);
-    FetchPattern fetch_pattern(const htx_op &op, const Tile &tile) const;
+    FetchPattern fetch_pattern(const OpFetch &of, const Tile &tile) const;
     WritePattern write_pattern(const Tile *next, uint64_t start_ps, double rate_bytes_per_ps) const;
 
 private:
