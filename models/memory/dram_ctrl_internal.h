@@ -152,8 +152,7 @@ struct htx_dram_ctrl {
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 
-/* same rounding as htx_dram_spec_ck_to_ps, inlined for the hot path */
-static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return (uint64_t)((double)ck * c->s.tck_ps + 0.5); }
+static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return htx_dram_spec_ck_to_ps(&c->s, ck); }
 
 /* A column command's timing effects on its bank, bank group, the channel and
  * the command bus (RD/RDA or WR/WRA at cycle t); returns the cycle its data

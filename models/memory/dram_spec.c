@@ -49,23 +49,6 @@ double htx_dram_spec_peak_bytes_per_s(const htx_dram_spec *s)
     return s->data_rate_mtps * 1e6 * (double)s->dq_bits / 8.0;
 }
 
-uint64_t htx_dram_spec_ck_to_ps(const htx_dram_spec *s, uint64_t ck)
-{
-    return (uint64_t)((double)ck * s->tck_ps + 0.5);
-}
-
-uint64_t htx_dram_spec_ps_to_ck(const htx_dram_spec *s, uint64_t ps)
-{
-    double ck = (double)ps / s->tck_ps;
-    uint64_t c = (uint64_t)ck;
-    /* round up; a time within half a picosecond after a cycle boundary is that
-     * boundary (htx_dram_spec_ck_to_ps rounds cycle times to the nearest ps, so
-     * ps_to_ck(ck_to_ps(n)) == n) */
-    if (((double)ck - (double)c) * s->tck_ps > 0.5)
-        c++;
-    return c;
-}
-
 /* ---- parsing helpers ---------------------------------------------------- */
 
 typedef struct {

@@ -159,8 +159,18 @@ double htx_dram_spec_peak_bytes_per_s(const htx_dram_spec *s);
 /* Cycles <-> picoseconds for this spec's command clock.  ck_to_ps rounds to the
  * nearest ps; ps_to_ck rounds up, treating a time within 0.5 ps after a cycle
  * boundary as that boundary, so ps_to_ck(ck_to_ps(n)) == n. */
-uint64_t htx_dram_spec_ck_to_ps(const htx_dram_spec *s, uint64_t ck);
-uint64_t htx_dram_spec_ps_to_ck(const htx_dram_spec *s, uint64_t ps);
+static inline uint64_t htx_dram_spec_ck_to_ps(const htx_dram_spec *s, uint64_t ck)
+{
+    return (uint64_t)((double)ck * s->tck_ps + 0.5);
+}
+static inline uint64_t htx_dram_spec_ps_to_ck(const htx_dram_spec *s, uint64_t ps)
+{
+    const double ck = (double)ps / s->tck_ps;
+    uint64_t c = (uint64_t)ck;
+    if ((ck - (double)c) * s->tck_ps > 0.5)
+        c++;
+    return c;
+}
 
 #ifdef __cplusplus
 }

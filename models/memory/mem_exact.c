@@ -228,19 +228,30 @@ uint64_t htx_memx_submit(htx_memx *m, uint64_t addr, uint64_t bytes, int is_writ
     const uint64_t id = m->t_base + i;
     const size_t n = (size_t)m->nch;
     const uint64_t gran = m->cfg.interleave_bytes, end = addr + bytes;
+    /* granule g lives on channel g % n at channel-local (g / n) * gran: divide
+     * once, then walk granule by granule */
+    uint64_t off = addr % gran, g = addr / gran;
+    size_t c = (size_t)(g % n);
+    uint64_t base = (g / n) * gran;
     for (uint64_t a = addr; a < end;) {
-        const uint64_t g = a / gran, off = a % gran;
         uint64_t len = gran - off;
         if (len > m->cfg.request_bytes) len = m->cfg.request_bytes;
         if (len > end - a) len = end - a;
-        const int c = (int)(g % n);
-        const pend_t p = {id, (g / n) * gran + off, t, (uint32_t)len, is_write};
+        const pend_t p = {id, base + off, t, (uint32_t)len, is_write};
         if (!fifo_push(&m->ch[c], &p)) return 0;
-        m->rem[i * n + (size_t)c]++;
-        m->unadm[i * n + (size_t)c]++;
+        m->rem[i * n + c]++;
+        m->unadm[i * n + c]++;
         m->t[i].rem_total++;
         m->k.requests++;
         a += len;
+        off += len;
+        if (off == gran) {
+            off = 0;
+            if (++c == n) {
+                c = 0;
+                base += gran;
+            }
+        }
     }
     if (m->cfg.reuse.enabled) htx_memx_reuse_note_exact(m, i, bytes, is_write, t);
     return id;
