@@ -126,6 +126,9 @@ struct htx_dram_jump {
     jtie_t tie[TMAX];
     size_t ncmd, ntie;
     uint32_t m;               /* requests admitted in the period      */
+    uint64_t served, dt;      /* banks the period serves, its length  */
+    jstate_t b;               /* the state the last replay ended in   */
+    int resumable;            /* the pattern was replayed: try again  */
     /* the jump being checked: queues as they would be after each period */
     int32_t head[64];         /* per bank: next real burst (NIL: past the real queue) */
     int vhead[64], vtail[64]; /* per bank: virtual bursts not popped yet (-1: none)   */
@@ -300,6 +303,7 @@ static void arm(htx_dram_ctrl *c, const cand_t *x)
     const rank_t *k = &c->r[0];
     const int dir = c->write_mode;
     j->armed = 1;
+    j->resumable = 0; /* the recording replaces the pattern */
     j->bad = !c->held_valid || c->cfg.page_policy != HTX_PAGE_OPEN;
     /* condition (2) at the start: every head with demand is an arrived hit */
     for (uint64_t m = k->qmask[dir]; m && !j->bad; m &= m - 1) {
@@ -614,27 +618,18 @@ static uint64_t periods_in_time(const htx_dram_ctrl *c, uint64_t T, uint64_t dt,
     return nn < n ? nn : n;
 }
 
-/* Compare the state after command x with the period's start and replay. */
-static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict)
+/* Replay the recorded period from the state after command x (equivalent to
+ * the period's end state, jb) as often as the checks allow.  Returns the
+ * commands replayed. */
+static uint64_t replay(htx_dram_ctrl *c, const cand_t *x, uint64_t dt, uint64_t served, uint64_t need,
+                       uint64_t now_ps, int strict)
 {
     struct htx_dram_jump *j = c->jump;
     const uint64_t T = x->t;
     const int dir = c->write_mode;
     rank_t *kr = &c->r[0];
-    if (j->bad || !c->held_valid || j->ncmd == 0 || j->m == 0)
-        return 0;
-    uint64_t served = 0;
-    for (size_t p = 0; p < j->ncmd; p++)
-        served |= 1ull << j->cmd[p].bank;
-    jstate_t b;
-    state_take(c, T, &b);
-    const uint64_t dt = T - j->a.t;
-    if (dt == 0 || !state_repeats(c, &j->a, &b, served))
-        return 0;
-    /* the period admits m requests of one run: the next period starts with the held one */
     const uint32_t size = j->held_a.size_bytes;
-    if (c->held.addr != j->held_a.addr + (uint64_t)j->m * size || c->held.size_bytes != size ||
-        (c->held.is_write ? 1 : 0) != (j->held_a.is_write ? 1 : 0))
+    if (!c->held_valid || c->held.size_bytes != size || (c->held.is_write ? 1 : 0) != (j->held_a.is_write ? 1 : 0))
         return 0;
     /* (4): every waiting bank with demand has a served bank of its group */
     const uint64_t demand = kr->qmask[dir];
@@ -748,7 +743,58 @@ static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t 
         kr->b[bk].cv = 0;
     c->cur = T + N * dt;
     c->cache_ok = 0;
+    /* the pattern may be replayed again from here (after an advance() limit):
+     * its commands move to the last replayed period */
+    for (size_t p = 0; p < j->ncmd; p++)
+        j->cmd[p].t += N * dt;
+    state_take(c, c->cur, &j->b);
+    j->resumable = 1;
     return N * j->ncmd;
+}
+
+/* After the recorded period: has the state repeated?  Then replay it. */
+static uint64_t jump(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict)
+{
+    struct htx_dram_jump *j = c->jump;
+    const uint64_t T = x->t;
+    if (j->bad || !c->held_valid || j->ncmd == 0 || j->m == 0)
+        return 0;
+    uint64_t served = 0;
+    for (size_t p = 0; p < j->ncmd; p++)
+        served |= 1ull << j->cmd[p].bank;
+    jstate_t b;
+    state_take(c, T, &b);
+    const uint64_t dt = T - j->a.t;
+    if (dt == 0 || !state_repeats(c, &j->a, &b, served))
+        return 0;
+    /* the held request continues the period's run (a period admits m of it) */
+    if (c->held.addr != j->held_a.addr + (uint64_t)j->m * j->held_a.size_bytes)
+        return 0;
+    j->served = served;
+    j->dt = dt;
+    return replay(c, x, dt, served, need, now_ps, strict);
+}
+
+/* A later run (after an advance() limit) at the replayed pattern's reference
+ * bank: if the state is again the one the last replay ended in, go on
+ * replaying without recording the period anew. */
+static uint64_t resume(htx_dram_ctrl *c, const cand_t *x, uint64_t need, uint64_t now_ps, int strict)
+{
+    struct htx_dram_jump *j = c->jump;
+    jstate_t now;
+    state_take(c, x->t, &now);
+    if (!state_repeats(c, &j->b, &now, j->served)) {
+        j->resumable = 0;
+        return 0;
+    }
+    const uint64_t shift = x->t - j->b.t;
+    for (size_t p = 0; p < j->ncmd; p++)
+        j->cmd[p].t += shift;
+    j->a.t += shift;
+    const uint64_t n = replay(c, x, j->dt, j->served, need, now_ps, strict);
+    if (!n)
+        j->resumable = 0;
+    return n;
 }
 
 /* No jump this time: examine fewer commands for a while (a missed period costs
@@ -765,6 +811,11 @@ uint64_t htx_dram_jump_after_cmd(htx_dram_ctrl *c, const cand_t *x, uint64_t nee
     const uint64_t T = x->t;
     const uint64_t n_now = j->n++;
     if (!j->armed) {
+        if (j->resumable && x->bank == j->bank_a) {
+            const uint64_t n = resume(c, x, need, now_ps, strict);
+            if (n)
+                return n;
+        }
         if (j->skip) {
             j->skip--;
             return 0;
