@@ -9,6 +9,7 @@
 # usage: scripts/bench-reuse.sh [BUILD_DIR]   (default: build)
 #   STEPS            decode steps per validation run (default 2)
 #   PERIOD           card.memory.reuse_period_tiles (default: the config's)
+#   SAMPLE           card.memory.reuse_sample_tiles (default: the config's)
 #   SKIP_FULL=1      leave out the whole-token runs
 set -eu
 . "$(dirname "$0")/bench-common.sh"
@@ -19,6 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 period=""
 [ -n "${PERIOD:-}" ] && period="--set card.memory.reuse_period_tiles=$PERIOD"
+[ -n "${SAMPLE:-}" ] && period="$period --set card.memory.reuse_sample_tiles=$SAMPLE"
 
 # run NAME CONFIG REUSE [--set ...]: writes $tmp/NAME.h5 and $tmp/NAME.time (secs rss_kb)
 run() {

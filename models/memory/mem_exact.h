@@ -58,9 +58,9 @@ extern "C" {
  * median interval (the pace without refresh) and reused tiles carry a
  * refresh debt instead: one REFab falls due per tREFI, idle gaps before a
  * tile pay what fits (pulling in up to the spec's limit), beyond the
- * postponing limit the chain stops for tRPab + tRFCab + tRCD + RL (a busy
- * channel precharges, refreshes, re-activates and refills its read
- * pipeline), and what is owed when sampling resumes delays it. */
+ * postponing limit the chain stops for tRTP + tRPab + tRFCab + tRCD (a busy
+ * channel's RD-to-RD gap around a refresh: precharge, refresh, re-activate),
+ * and what is owed when sampling resumes delays it. */
 typedef struct {
     int enabled;
     uint64_t tile_bytes;   /* full tile size (bytes): the DMA's weight tile  */

@@ -74,7 +74,7 @@ struct htx_memx {
     double ref_trefi_ps, ref_trfc_ps, ref_debt;
     int ref_postpone_max, ref_pullin_max;
     uint64_t ref_clock_ps;
-    double ref_cost_ps;         /* busy-channel time one REFab costs: tRPab + tRFCab + tRCD + RL */
+    double ref_cost_ps;         /* busy-channel time one REFab costs: tRTP + tRPab + tRFCab + tRCD */
     htx_memx_reuse_counters rk;
     htx_stat *st_tiles, *st_bytes, *st_windows, *st_dev_mean, *st_dev_max, *st_checked;
 };

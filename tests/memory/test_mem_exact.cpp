@@ -16,8 +16,10 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "ctrl_compare.h"
 #include "mem_harness.h"
 
 extern "C" {
@@ -386,3 +388,47 @@ TEST(MemExactReuse, LongWeightStreamStaysWithinTwoPercentOfExact)
 }
 
 }  // namespace
+
+TEST(MemExactReuse, RefreshCostOfTheModelIsTheControllersReadGap)
+{
+    // The reuse model charges a busy read stream tRTP + tRPab + tRFCab + tRCD
+    // per all-bank refresh (mem_exact_reuse.c): the last RD before the refresh
+    // to the first RD after it, the read latencies cancelling.  The
+    // controller's gap around a forced refresh of a stream is at least that
+    // and on average within 3 % of it (a PREA may wait for tRAS, the first RD
+    // for a second ACT); the former model's tRPab + tRFCab + tRCD + RL lies
+    // above the mean.
+    for (const char *name : {"lpddr5x-8533.cfg", "hbm3-6400.cfg", "ddr4-3200.cfg"}) {
+        SCOPED_TRACE(name);
+        const htx_dram_spec spec = load_spec(name);
+        htx_dram_ctrl_cfg cfg;
+        htx_dram_ctrl_cfg_default(&cfg);
+        memtest::Ctl c(spec, cfg);
+        c.via_source(400000, [](uint64_t i) { return htx_dram_req{i, i * 64, 64, 0}; }, 1000000);
+        const uint32_t *T = spec.t_ck;
+        const uint64_t model = T[HTX_DT_RTP] + T[HTX_DT_RP_AB] + T[HTX_DT_RFC_AB] + T[HTX_DT_RCD_RD];
+        const uint64_t before = T[HTX_DT_RP_AB] + T[HTX_DT_RFC_AB] + T[HTX_DT_RCD_RD] + T[HTX_DT_RL];
+        uint64_t last_rd = 0, gap_min = UINT64_MAX, gap_sum = 0, refreshes = 0;
+        bool in_refresh = false;
+        for (const auto &cmd : c.cmds) {
+            const int kind = std::get<1>(cmd);
+            const uint64_t t = std::get<0>(cmd);
+            if (kind == HTX_CMD_RD) {
+                if (in_refresh && last_rd) {
+                    gap_min = std::min(gap_min, t - last_rd);
+                    gap_sum += t - last_rd;
+                    refreshes++;
+                }
+                in_refresh = false;
+                last_rd = t;
+            } else if (kind == HTX_CMD_REFAB) {
+                in_refresh = true;
+            }
+        }
+        ASSERT_GT(refreshes, 10u);
+        const double mean = (double)gap_sum / (double)refreshes;
+        EXPECT_EQ(gap_min, model);
+        EXPECT_LE(mean, 1.03 * (double)model);
+        EXPECT_LT(mean, (double)before);
+    }
+}
