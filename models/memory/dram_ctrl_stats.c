@@ -92,6 +92,16 @@ void htx_dram_ctrl_finish(htx_dram_ctrl *c, uint64_t end_ps)
     put_counter(c, "powerdown_entries", "1", "PDE commands", k->pde);
     put_counter(c, "selfrefresh_entries", "1", "SRE commands", k->sre);
     put_counter(c, "protocol_violations", "1", "protocol-checker findings (0 unless checking)", k->violations);
+    /* host-speed figures: how much of the work the exact accelerations took */
+    put_counter(c, "host_batched_commands", "1",
+                "host speed: column commands issued in batched runs (dram_batch.c; not a DRAM statistic)",
+                k->batched_cmds);
+    put_counter(c, "host_jumped_commands", "1",
+                "host speed: column commands replayed by steady-state jumps (dram_jump.c; not a DRAM statistic)",
+                k->jumped_cmds);
+    put_counter(c, "host_idle_refreshes", "1",
+                "host speed: refreshes issued by the idle loop (dram_idle.c; not a DRAM statistic)",
+                k->idle_refreshes);
     put_value(c, "bandwidth", "bytes/s", "achieved bandwidth over the run", bw);
     put_value(c, "bandwidth_utilization", "1", "achieved / peak bandwidth",
               bw / htx_dram_spec_peak_bytes_per_s(&c->s));

@@ -44,14 +44,14 @@ extern "C" {
  * completion-to-completion time of back-to-back tiles over every window so
  * far, row switches included; refresh: see below) and the next period_tiles
  * full tiles are timed from it, done = max(issue + L, previous completion +
- * S), without simulating their requests.  Reads of 1/4 to 1 tile (an op's
+ * S), without simulating their requests.  Reads of 1/64 to 1 tile (an op's
  * last, partial tile) are timed the same way with S, and L's transfer part,
  * scaled by their bytes.  Every other access (writes, small reads) stays
  * exact but arrives no earlier than the reused traffic ends.  Each window after the first also checks the model:
  * it replays the window's issue times through the model from the first
  * tile's simulated completion and records the error of the last completion
  * relative to the window's span (htx_memx_reuse_counters); while that error
- * stays under 1 % the period doubles (up to 16 x period_tiles), above 2 % it
+ * stays under 1 % the period doubles (up to 64 x period_tiles), above 2 % it
  * returns to period_tiles.  All-bank
  * refresh: the controllers are idle during reused tiles and pull refreshes
  * in, so the windows see fewer than their share; S is then the windows'
@@ -61,6 +61,11 @@ extern "C" {
  * postponing limit the chain stops for tRTP + tRPab + tRFCab + tRCD (a busy
  * channel's RD-to-RD gap around a refresh: precharge, refresh, re-activate),
  * and what is owed when sampling resumes delays it. */
+/* The adaptive period grows up to this many times period_tiles. */
+#define HTX_MEMX_REUSE_PERIOD_GROWTH 64
+/* Reads of at least tile_bytes / this (and at most a tile) are timed by the model. */
+#define HTX_MEMX_REUSE_PARTIAL_DIV 64
+
 typedef struct {
     int enabled;
     uint64_t tile_bytes;   /* full tile size (bytes): the DMA's weight tile  */

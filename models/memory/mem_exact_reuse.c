@@ -92,12 +92,12 @@ static bool exact_busy_ps(htx_memx *m, uint64_t *busy)
 int htx_memx_reuse_submit(htx_memx *m, uint64_t bytes, int is_write, uint64_t issue_ps, uint64_t *ticket)
 {
     const uint64_t tile = m->cfg.reuse.tile_bytes;
-    if (!m->reusing || is_write || bytes > tile || bytes < tile / 4) return 0;
+    if (!m->reusing || is_write || bytes > tile || bytes < tile / HTX_MEMX_REUSE_PARTIAL_DIV) return 0;
     uint64_t busy = m->chain_done_ps, exact;
     if (!exact_busy_ps(m, &exact)) return 0;
     if (exact > busy) busy = exact;
-    /* a partial tile (an op's last, >= 1/4 tile) streams the same way: its
-     * transfer part of S and of L scales with its bytes */
+    /* a partial tile (an op's last, a norm's weights; >= 1/64 tile) streams the
+     * same way: its transfer part of S and of L scales with its bytes */
     const uint64_t s = (uint64_t)((double)m->model_s_ps * (double)bytes / (double)tile + 0.5);
     const uint64_t l = m->model_l_ps > m->model_s_ps ? m->model_l_ps - m->model_s_ps + s : s;
     uint64_t done = issue_ps + l;
@@ -176,11 +176,12 @@ static void check_window(htx_memx *m)
     m->rk.dev_sum += dev;
     if (dev > m->rk.dev_max) m->rk.dev_max = dev;
     /* adaptive sampling: a model that keeps predicting well is checked less
-     * often (period doubles, up to 16x), one that misses goes back to the
-     * configured period */
+     * often (period doubles, up to HTX_MEMX_REUSE_PERIOD_GROWTH x), one that
+     * misses goes back to the configured period */
     const uint64_t base = (uint64_t)m->cfg.reuse.period_tiles;
     if (dev < 0.01)
-        m->period_now = m->period_now * 2 > 16 * base ? 16 * base : m->period_now * 2;
+        m->period_now = m->period_now * 2 > HTX_MEMX_REUSE_PERIOD_GROWTH * base ? HTX_MEMX_REUSE_PERIOD_GROWTH * base
+                                                                       : m->period_now * 2;
     else if (dev > 0.02)
         m->period_now = base;
 }

@@ -96,7 +96,8 @@ Fidelity Card::fidelity(const htx_run_cfg &cfg)
             ? "; steady-state reuse ON (approximate): weight tiles timed by a model fitted to windows of " +
                   std::to_string(cfg.card.memory.reuse_sample_tiles) + " exact tiles, " +
                   std::to_string(cfg.card.memory.reuse_period_tiles) +
-                  " reused tiles between windows, doubling up to 16x while the model checks out "
+                  " reused tiles between windows, doubling up to " + std::to_string(HTX_MEMX_REUSE_PERIOD_GROWTH) +
+                  "x while the model checks out "
                   "(/stats/chip<N>/mem/reuse: tiles reused, the model's error on the checked windows)"
             : "";
     return Fidelity{

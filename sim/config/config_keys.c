@@ -109,9 +109,9 @@ static const htx_cfg_key card_keys[] = {
     BOOL_D(memory.reuse, 0,
            "exact model only: time full weight tiles from a model fitted to periodic exact samples "
            "(approximate, see docs/speed.md)"),
-    INT_D(memory.reuse_sample_tiles, 2, 1000000, 32, "tiles", "exact weight tiles per reuse sampling window"),
+    INT_D(memory.reuse_sample_tiles, 2, 1000000, 16, "tiles", "exact weight tiles per reuse sampling window"),
     INT_D(memory.reuse_period_tiles, 1, 1000000000, 480, "tiles",
-          "model-timed weight tiles between sampling windows (doubles, up to 16x, while the model checks out)"),
+          "model-timed weight tiles between sampling windows (doubles, up to 64x, while the model checks out)"),
     INT_R(memory.channels, 1, 1024, "channels", "independent memory channels per chip"),
     U64_R(memory.capacity_bytes, 1 * MiB, 16 * TiB, "bytes", "installed memory capacity per chip"),
     U32_R(memory.interleave_bytes, 16, 1 * MiB, "bytes", "address interleave granule across channels (power of two)"),
