@@ -29,15 +29,20 @@
  *   (6) no replayed command reaches the rank's refresh deadline (refresh
  *       enters scheduling only through it while the rank has demand) or the
  *       advance() limit.
- * Each period is first checked against (2)-(5) on the real queues (heads
- * advance virtually, admitted bursts are decoded but not queued) and then
- * carried out for real: the bursts are popped and retired, the requests
- * admitted and queued, completions reported; after the last period the
- * timing effects of its commands are applied (every timing update is a max,
- * so the last period's are the sum of all) and energy and counters are added
- * for all periods at once (integer sums).  ps <-> cycle rounding is done per
- * burst and per admission, as the scheduler does it.  Any check that fails
- * only ends the jump: the run goes on command by command.
+ * Period after period is checked against (2)-(5) on virtual queues (the real
+ * queues' heads advance virtually, admitted bursts are decoded and queued
+ * virtually); a period that fails is undone and ends the jump.  The periods
+ * that passed are then carried out at once: the admitted requests get their
+ * ids from the source, completions are reported in command order, the real
+ * bursts popped leave their queues, the admitted bursts still queued are
+ * queued for real (those admitted and popped within the jump never are), the
+ * timing effects of the last period's commands are applied (every timing
+ * update is a max, so the last period's are those of all), and energy and
+ * counters are added for all periods (integer sums).  ps <-> cycle rounding
+ * is done per burst and per admission, as the scheduler does it.  A later run
+ * (the next advance() call) resumes the pattern where the last replay ended if
+ * the state is again the same, without recording it anew.  Any check that
+ * fails only ends the jump: the run goes on command by command.
  *
  * Exactness is tested against batching with jumps off and against per-command
  * scheduling (tests/memory/test_dram_jump.cpp): the same commands (the
@@ -134,7 +139,7 @@ struct htx_dram_jump {
     int vhead[64], vtail[64]; /* per bank: virtual bursts not popped yet (-1: none)   */
     jvirt_t v[VMAX];          /* bursts admitted, in admission order */
     jvreq_t vr[VMAX];         /* requests admitted                   */
-    jdone_t ev[VMAX];         /* completions                          */
+    jdone_t ev[2 * VMAX];     /* completions (at most one per pop)    */
     jpop_t pop[2 * VMAX];     /* popped bursts                        */
     int nv, nvr, nev, npop;
     uint64_t occ;             /* queue occupancy of the popped bursts (cycles) */
@@ -491,8 +496,11 @@ static int period_check(htx_dram_ctrl *c, uint64_t dt, uint64_t k, uint64_t serv
         if (j->npop == 2 * VMAX)
             return 0;
         vh_pop(j, c, x, t, t + data);
-        /* (2) the bank keeps demand; (4) its new head still beats the waiting banks it covers */
-        if (!vh_get(j, c, x, &ax, &rx))
+        /* (2) the bank keeps demand and its new head is a row hit (else it would
+         * compete with a PRE; its arrival is checked when it wins: a head that
+         * has not arrived only loses more); (4) it still beats the waiting
+         * banks it covers */
+        if (!vh_get(j, c, x, &ax, &rx) || rx != (uint32_t)kr->b[x].open_row)
             return 0;
         for (uint64_t mm = j->dom_of[x]; mm; mm &= mm - 1) {
             int w = __builtin_ctzll(mm);

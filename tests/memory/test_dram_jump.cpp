@@ -87,6 +87,10 @@ std::vector<Case> cases() {
          },
          2000000, 0.5},
         {"direction and region changes", "lpddr5x-8533.cfg", 60000, runs(64, 2000), none, 2000000, 0.2},
+        // rows before banks: each bank group's bank moves to its next row (a
+        // row miss at its head) while the other groups are still served
+        {"next row in the same bank", "lpddr5x-8533.cfg", 60000, sequential(64, 0),
+         [](htx_dram_ctrl_cfg &c) { std::snprintf(c.address_map, sizeof c.address_map, "BaRoCoBg"); }, 2000000, 0.2},
     };
 }
 
