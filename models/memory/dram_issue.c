@@ -30,9 +30,8 @@ int32_t htx_dram_req_alloc(htx_dram_ctrl *c)
         req_t *v = realloc(c->reqs, (size_t)cap * sizeof *v);
         if (!v)
             return NIL;
-        for (int i = c->cap_reqs; i < cap; i++) {
+        for (int i = c->cap_reqs; i < cap; i++)
             v[i].next_free = i + 1 < cap ? i + 1 : NIL;
-        }
         c->req_free = c->cap_reqs;
         c->reqs = v;
         c->cap_reqs = cap;

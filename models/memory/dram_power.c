@@ -111,33 +111,6 @@ int htx_dram_power_reach(htx_dram_power *p, size_t b)
     return 1;
 }
 
-/* Add fj to the bin holding t_ps; commands arrive in time order, so the bin of
- * the previous addition usually matches and no division is needed. */
-static inline void bin_add(htx_dram_power *p, uint64_t t_ps, uint64_t fj)
-{
-    if (t_ps - p->hot_lo_ps >= p->bin_ps) { /* also when t_ps < hot_lo_ps (wraps) */
-        size_t b = (size_t)(t_ps / p->bin_ps);
-        if (!htx_dram_power_reach(p, b))
-            return;
-        p->hot_bin = b;
-        p->hot_lo_ps = (uint64_t)b * p->bin_ps;
-    } else if (p->hot_bin >= p->n_bins && !htx_dram_power_reach(p, p->hot_bin)) {
-        return;
-    }
-    p->bin_fj[p->hot_bin] += fj;
-}
-
-void htx_dram_power_cmd(htx_dram_power *p, htx_dram_cmd cmd, uint64_t t_ps)
-{
-    int part = p->cmd_part[cmd];
-    if (part < 0)
-        return;
-    uint64_t core = p->core_fj[cmd], io = p->io_fj[cmd];
-    p->part_fj[part] += core;
-    p->part_fj[HTX_EN_IO] += io;
-    bin_add(p, t_ps, core + io);
-}
-
 void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t count, size_t bin)
 {
     int part = p->cmd_part[cmd];

@@ -80,17 +80,12 @@ typedef struct {
     size_t bg_bin;                       /* the bin background time is accounted in now */
     uint64_t bg_bin_ps[HTX_PSTATE_COUNT];/* its residency per state so far (rounded into
                                             bin_fj once time moves past it)        */
-    size_t hot_bin;                      /* the bin [hot_lo_ps, hot_lo_ps + bin_ps)
-                                            last added to: skips the division      */
-    uint64_t hot_lo_ps;
     htx_status oom;                      /* HTX_E_NOMEM once growth failed          */
 } htx_dram_power;
 
 /* bin_ps is rounded to whole picoseconds (>= 1000). */
 htx_status htx_dram_power_init(htx_dram_power *p, const htx_dram_spec *s, double bin_ps, htx_err *err);
 void htx_dram_power_free(htx_dram_power *p);
-/* Energy of one command issued at t_ps. */
-void htx_dram_power_cmd(htx_dram_power *p, htx_dram_cmd cmd, uint64_t t_ps);
 /* Energy of `count` commands `cmd` all issued inside bin `bin`. */
 void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t count, size_t bin);
 /* Make bins [0, bin] exist (0 and p->oom set if memory ran out). */
