@@ -36,22 +36,8 @@ static void classify(htx_dram_ctrl *c, int bi, int dir, run_t *r)
 {
     rank_t *k = &c->r[0];
     bank_t *b = &k->b[bi];
-    if (!b->cv || b->cdir != dir || c->cur >= b->cdeadline) {
-        const atom_t *h = &c->atoms[c->q[dir][bi].head];
-        if (c->cfg.page_policy == HTX_PAGE_OPEN && b->open_row == (int64_t)h->row) {
-            /* the usual case, bank_local()'s answer without the search: the
-             * head is a hit, so it is the candidate and no age cap applies */
-            b->cv = 1;
-            b->cdir = dir;
-            b->cdeadline = UINT64_MAX;
-            b->ccmd = dir == 0 ? HTX_CMD_RD : HTX_CMD_WR;
-            b->catom = c->q[dir][bi].head;
-            b->clocal = mx(dir == 0 ? b->rd : b->wr, h->arrive_ck);
-            b->carrive = h->arrive_ck;
-        } else {
-            htx_dram_sched_bank_local(c, bi, dir);
-        }
-    }
+    if ((!b->cv || b->cdir != dir || c->cur >= b->cdeadline) && !htx_dram_bank_local_head_hit(c, bi, dir, b))
+        htx_dram_sched_bank_local(c, bi, dir);
     if (htx_dram_cmd_is_column((htx_dram_cmd)b->ccmd)) {
         r->col_mask |= 1ull << bi;
         if (b->cdeadline < r->d_min)

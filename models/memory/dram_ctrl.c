@@ -148,7 +148,7 @@ htx_status htx_dram_ctrl_new(const htx_dram_spec *spec, const htx_dram_ctrl_cfg 
         goto out;
     if (cfg->check && (st = htx_dram_checker_new(spec, &c->chk, err)))
         goto out;
-    if (cfg->burst_batching && cfg->steady_jumps && (st = htx_dram_jump_new(c, &c->jump, err)))
+    if (cfg->burst_batching && cfg->steady_jumps && (st = htx_dram_jump_new(&c->jump, err)))
         goto out;
     *out = c;
     c = NULL;
@@ -193,14 +193,6 @@ static inline uint64_t arrival_ck(htx_dram_ctrl *c, uint64_t t_ps)
         c->conv_ck = htx_dram_spec_ps_to_ck(&c->s, t_ps);
     }
     return c->conv_ck;
-}
-
-/* Bursts of a request: the burst-sized pieces its bytes touch. */
-static inline int bursts_of(const htx_dram_ctrl *c, const htx_dram_req *req)
-{
-    uint32_t size = req->size_bytes ? req->size_bytes : 1;
-    uint64_t n = ((req->addr + size - 1) >> c->bb_shift) - (req->addr >> c->bb_shift) + 1;
-    return n > (uint64_t)INT32_MAX ? INT32_MAX : (int)n;
 }
 
 int32_t htx_dram_new_request(htx_dram_ctrl *c, const htx_dram_req *req, uint64_t arrive_ps, uint64_t add_ck,
@@ -359,7 +351,7 @@ void htx_dram_admit(htx_dram_ctrl *c, uint64_t t_ps)
                 return;
             }
             c->held_valid = 1;
-            c->held_bursts = bursts_of(c, &c->held);
+            c->held_bursts = htx_dram_req_bursts(c, &c->held);
         }
         c->write_mode = htx_dram_sched_write_mode(c);
         /* most admissions after a command find one burst of room for a request

@@ -151,7 +151,6 @@ struct htx_dram_ctrl {
 
 static inline uint64_t mx(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
-
 static inline uint64_t ck2ps(const htx_dram_ctrl *c, uint64_t ck) { return htx_dram_spec_ck_to_ps(&c->s, ck); }
 
 /* A column command's timing effects on its bank, bank group, the channel and
@@ -182,6 +181,15 @@ static inline uint64_t htx_dram_column_timing(htx_dram_ctrl *c, bank_t *b, bg_t 
     return end;
 }
 
+/* Bursts of a request: the burst-sized pieces its bytes touch (a 0-byte
+ * request takes one). */
+static inline int htx_dram_req_bursts(const htx_dram_ctrl *c, const htx_dram_req *req)
+{
+    const uint32_t size = req->size_bytes ? req->size_bytes : 1;
+    const uint64_t n = ((req->addr + size - 1) >> c->bb_shift) - (req->addr >> c->bb_shift) + 1;
+    return n > (uint64_t)INT32_MAX ? INT32_MAX : (int)n;
+}
+
 /* First cycle whose picosecond time (ck2ps) is at or after ps. */
 static inline uint64_t ck_at_or_after_ps(const htx_dram_ctrl *c, uint64_t ps)
 {
@@ -210,7 +218,29 @@ static inline size_t energy_bin_of(htx_dram_ctrl *c, uint64_t t)
 /* Admit source requests at t_ps (after a command issued then). */
 void htx_dram_admit(htx_dram_ctrl *c, uint64_t t_ps);
 /* dram_sched.c */
+/* Bank `flat`'s next demand command in direction dir, bank-local part (its
+ * candidate: command, burst, earliest cycle as far as the bank and the
+ * burst's arrival go). */
 void htx_dram_sched_bank_local(htx_dram_ctrl *c, int flat, int dir);
+/* htx_dram_sched_bank_local's answer in the usual case of a stream inside its
+ * row, inlined for the batched runs: with open pages a head that hits the open
+ * row is the candidate (no age cap applies, no auto-precharge).  0: not that
+ * case, nothing changed. */
+static inline int htx_dram_bank_local_head_hit(htx_dram_ctrl *c, int flat, int dir, bank_t *b)
+{
+    const int32_t head = c->q[dir][flat].head;
+    const atom_t *h = &c->atoms[head];
+    if (c->cfg.page_policy != HTX_PAGE_OPEN || b->open_row != (int64_t)h->row)
+        return 0;
+    b->cv = 1;
+    b->cdir = dir;
+    b->cdeadline = UINT64_MAX;
+    b->ccmd = dir == 0 ? HTX_CMD_RD : HTX_CMD_WR;
+    b->catom = head;
+    b->clocal = mx(dir == 0 ? b->rd : b->wr, h->arrive_ck);
+    b->carrive = h->arrive_ck;
+    return 1;
+}
 void htx_dram_sched_pick(htx_dram_ctrl *c, cand_t *best);
 int htx_dram_sched_write_mode(const htx_dram_ctrl *c);
 uint64_t htx_dram_sched_refresh_need(const htx_dram_ctrl *c, int r, uint64_t *set_first);
@@ -247,7 +277,7 @@ void htx_dram_remove_atom(htx_dram_ctrl *c, int dir, int flat, int32_t ai);
 uint64_t htx_dram_batch_run(htx_dram_ctrl *c, const cand_t *first, uint64_t now_ps, int strict, uint64_t *last_t,
                             int *admitted);
 /* dram_jump.c: steady-state jumps inside a batched run (see there) */
-htx_status htx_dram_jump_new(htx_dram_ctrl *c, struct htx_dram_jump **out, htx_err *err);
+htx_status htx_dram_jump_new(struct htx_dram_jump **out, htx_err *err);
 void htx_dram_jump_free(struct htx_dram_jump *j);
 void htx_dram_jump_run_begin(htx_dram_ctrl *c); /* a batched run starts: forget earlier runs */
 void htx_dram_jump_run_end(htx_dram_ctrl *c);   /* it ends: stop recording               */

@@ -35,6 +35,35 @@ static int deadline_steady(const htx_dram_ctrl *c, uint64_t need)
            need > c->last_demand_ck + c->T[HTX_DT_RFC_AB];
 }
 
+/* The observer and the checker see an all-bank refresh at cycle t. */
+static void notify_refresh(htx_dram_ctrl *c, uint64_t t)
+{
+    if (c->obs)
+        c->obs(c->obs_user, HTX_CMD_REFAB, 0, 0, 0, 0, t);
+    if (c->chk)
+        c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, HTX_CMD_REFAB, 0, 0, 0, t);
+}
+
+/* The timing and counter effects of `count` all-bank refreshes tREFI apart,
+ * the last at cycle t_last, as htx_dram_issue_cmd() applies them (each is a
+ * max or a count, so the last refresh's bounds are those of all). */
+static void refresh_effects(htx_dram_ctrl *c, uint64_t t_last, uint64_t count)
+{
+    rank_t *k = &c->r[0];
+    const uint64_t busy = t_last + c->T[HTX_DT_RFC_AB];
+    for (int b = 0; b < c->nb; b++) {
+        k->b[b].cv = 0;
+        k->b[b].act = mx(k->b[b].act, busy);
+    }
+    k->ref_end = busy;
+    k->ref_due += count * c->T[HTX_DT_REFI];
+    c->bus[0] = t_last + 1;
+    c->k.refab += count;
+    c->k.idle_refreshes += count;
+    c->cur = t_last;
+    c->cache_ok = 0;
+}
+
 /* Refreshes at t0 + i tREFI (i = 0, 1, ...) in closed form, up to now_ps: the
  * deadline bounds each (it moves by tREFI, the previous refresh ends tRFCab
  * < tREFI earlier) and nothing else happens — unless the source has requests
@@ -62,30 +91,13 @@ static uint64_t steady_refreshes(htx_dram_ctrl *c, uint64_t t0, uint64_t now_ps,
         if (c->src_run(c->src_user, ck2ps(c, t_last), 1, &a, &sz, &w) != 0)
             return 0; /* requests arrive meanwhile: one refresh at a time */
     }
-    rank_t *k = &c->r[0];
     if (c->obs || c->chk)
-        for (uint64_t i = 0; i < K; i++) {
-            const uint64_t t = t0 + i * refi;
-            if (c->obs)
-                c->obs(c->obs_user, HTX_CMD_REFAB, 0, 0, 0, 0, t);
-            if (c->chk)
-                c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, HTX_CMD_REFAB, 0, 0, 0, t);
-        }
+        for (uint64_t i = 0; i < K; i++)
+            notify_refresh(c, t0 + i * refi);
     htx_dram_account_background(c, ck2ps(c, t_last));
     htx_dram_power_cmd_in_bin(&c->pw, HTX_CMD_REFAB, energy_bin_of(c, t0));
     htx_dram_energy_repeats(c, HTX_CMD_REFAB, t0, refi, K - 1);
-    const uint64_t busy = t_last + T[HTX_DT_RFC_AB];
-    for (int b = 0; b < c->nb; b++) {
-        k->b[b].cv = 0;
-        k->b[b].act = mx(k->b[b].act, busy);
-    }
-    k->ref_end = busy;
-    k->ref_due += K * refi;
-    c->bus[0] = t_last + 1;
-    c->k.refab += K;
-    c->k.idle_refreshes += K;
-    c->cur = t_last;
-    c->cache_ok = 0;
+    refresh_effects(c, t_last, K);
     c->admit_ps = ck2ps(c, t_last);
     return K;
 }
@@ -103,25 +115,11 @@ uint64_t htx_dram_idle_refreshes(htx_dram_ctrl *c, const cand_t *first, uint64_t
     uint64_t t = first->t, n = 0;
     for (;;) {
         /* issue the refresh at t, as htx_dram_issue_cmd() does */
-        if (c->obs)
-            c->obs(c->obs_user, HTX_CMD_REFAB, 0, 0, 0, 0, t);
-        if (c->chk)
-            c->k.violations += (uint64_t)htx_dram_checker_cmd(c->chk, HTX_CMD_REFAB, 0, 0, 0, t);
+        notify_refresh(c, t);
         htx_dram_account_background(c, ck2ps(c, t));
         htx_dram_power_cmd_in_bin(&c->pw, HTX_CMD_REFAB, energy_bin_of(c, t));
-        const uint64_t busy = t + T[HTX_DT_RFC_AB];
-        for (int b = 0; b < c->nb; b++) {
-            k->b[b].cv = 0;
-            k->b[b].act = mx(k->b[b].act, busy);
-        }
-        act_max = mx(act_max, busy);
-        k->ref_end = busy;
-        k->ref_due += T[HTX_DT_REFI];
-        c->bus[0] = t + 1;
-        c->k.refab++;
-        c->k.idle_refreshes++;
-        c->cur = t;
-        c->cache_ok = 0;
+        refresh_effects(c, t, 1);
+        act_max = mx(act_max, t + T[HTX_DT_RFC_AB]);
         n++;
         if (c->src) {
             htx_dram_admit(c, ck2ps(c, t));

@@ -108,7 +108,7 @@ typedef struct {
 typedef struct {
     uint64_t t;
     uint64_t ch_rd, ch_wr, bus, wake;
-    uint64_t g_rd[16], g_wr[16];
+    uint64_t g_rd[16], g_wr[16]; /* bank groups <= 16 (dram_spec.c checks) */
     uint64_t b_dir[64]; /* each bank's RD (read run) or WR (write run) bound */
     int act_kind[64];
     int write_mode, nq0, nq1;
@@ -159,9 +159,8 @@ struct htx_dram_jump {
 
 static inline uint64_t rel(uint64_t x, uint64_t t) { return x > t ? x - t : 0; }
 
-htx_status htx_dram_jump_new(htx_dram_ctrl *c, struct htx_dram_jump **out, htx_err *err)
+htx_status htx_dram_jump_new(struct htx_dram_jump **out, htx_err *err)
 {
-    (void)c;
     *out = calloc(1, sizeof **out);
     return *out ? HTX_OK : htx_err_set(err, HTX_E_NOMEM, NULL, 0, NULL, "out of memory creating the DRAM controller");
 }
@@ -728,7 +727,7 @@ static uint64_t replay(htx_dram_ctrl *c, const cand_t *x, uint64_t dt, uint64_t 
         next_request(c, ck2ps(c, j->cmd[last - 1].t + N * dt), &r);
         c->held = r;
         c->held_valid = 1;
-        c->held_bursts = (int)(((r.addr + r.size_bytes - 1) >> c->bb_shift) - (r.addr >> c->bb_shift) + 1);
+        c->held_bursts = htx_dram_req_bursts(c, &r);
     }
     /* timing: the last period's effects are those of all (max updates) */
     uint64_t rd = 0, wr = 0;

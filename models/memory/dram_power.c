@@ -111,17 +111,6 @@ int htx_dram_power_reach(htx_dram_power *p, size_t b)
     return 1;
 }
 
-void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t count, size_t bin)
-{
-    int part = p->cmd_part[cmd];
-    if (part < 0 || count == 0 || !htx_dram_power_reach(p, bin))
-        return;
-    uint64_t core = p->core_fj[cmd], io = p->io_fj[cmd];
-    p->part_fj[part] += core * count;
-    p->part_fj[HTX_EN_IO] += io * count;
-    p->bin_fj[bin] += (core + io) * count;
-}
-
 /* The open bin's background energy: its residencies times the states' power,
  * rounded once (mW * ps = fJ). */
 static uint64_t open_bin_fj(const htx_dram_power *p)

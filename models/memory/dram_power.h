@@ -86,19 +86,22 @@ typedef struct {
 /* bin_ps is rounded to whole picoseconds (>= 1000). */
 htx_status htx_dram_power_init(htx_dram_power *p, const htx_dram_spec *s, double bin_ps, htx_err *err);
 void htx_dram_power_free(htx_dram_power *p);
-/* Energy of `count` commands `cmd` all issued inside bin `bin`. */
-void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t count, size_t bin);
 /* Make bins [0, bin] exist (0 and p->oom set if memory ran out). */
 int htx_dram_power_reach(htx_dram_power *p, size_t bin);
-/* One command inside bin `bin` (the controller's hot path: it tracks the bin). */
+/* Energy of `count` commands `cmd` all issued inside bin `bin` (inline: one
+ * per command is the controller's hot path; it tracks the bin). */
+static inline void htx_dram_power_cmds_in_bin(htx_dram_power *p, htx_dram_cmd cmd, uint64_t count, size_t bin)
+{
+    const int part = p->cmd_part[cmd];
+    if (part < 0 || count == 0 || (bin >= p->n_bins && !htx_dram_power_reach(p, bin)))
+        return;
+    p->part_fj[part] += p->core_fj[cmd] * count;
+    p->part_fj[HTX_EN_IO] += p->io_fj[cmd] * count;
+    p->bin_fj[bin] += (p->core_fj[cmd] + p->io_fj[cmd]) * count;
+}
 static inline void htx_dram_power_cmd_in_bin(htx_dram_power *p, htx_dram_cmd cmd, size_t bin)
 {
-    int part = p->cmd_part[cmd];
-    if (part < 0 || (bin >= p->n_bins && !htx_dram_power_reach(p, bin)))
-        return;
-    p->part_fj[part] += p->core_fj[cmd];
-    p->part_fj[HTX_EN_IO] += p->io_fj[cmd];
-    p->bin_fj[bin] += p->core_fj[cmd] + p->io_fj[cmd];
+    htx_dram_power_cmds_in_bin(p, cmd, 1, bin);
 }
 /* Background energy of `state` over [t0_ps, t1_ps) (intervals in time order). */
 void htx_dram_power_background(htx_dram_power *p, htx_dram_pstate state, uint64_t t0_ps, uint64_t t1_ps);

@@ -138,6 +138,8 @@ static void bank_local(htx_dram_ctrl *c, int flat, int dir, bank_t *b)
 {
     const alist_t *l = &c->q[dir][flat];
     const atom_t *h = &c->atoms[l->head];
+    if (htx_dram_bank_local_head_hit(c, flat, dir, b))
+        return;
     b->cv = 1;
     b->cdir = dir;
     b->cdeadline = UINT64_MAX;
