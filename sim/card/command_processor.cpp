@@ -121,17 +121,13 @@ uint64_t CommandProcessor::stream(const htx_op &op, size_t index, uint64_t ready
 const htx_power_batch &CommandProcessor::compute_batch(int format, uint64_t macs, uint64_t vector_ops,
                                                        uint64_t sram_bytes)
 {
-    for (const ComputeBatch &c : compute_batches_)
-        if (c.format == format && c.macs == macs && c.vector_ops == vector_ops && c.sram_bytes == sram_bytes)
-            return c.batch;
+    const std::array<uint64_t, 4> key{static_cast<uint64_t>(format), macs, vector_ops, sram_bytes};
+    if (const htx_power_batch *b = compute_batches_.find(key)) return *b;
     htx_event_counts ev{};
     ev.macs[format] = macs;
     ev.vector_ops = vector_ops;
     ev.sram_read_bytes = sram_bytes;
-    ComputeBatch &c = compute_batches_[compute_batch_next_];
-    compute_batch_next_ ^= 1;
-    c = ComputeBatch{format, macs, vector_ops, sram_bytes, energy_.prepare(ev)};
-    return c.batch;
+    return compute_batches_.put(key, energy_.prepare(ev));
 }
 
 uint64_t CommandProcessor::execute(size_t index, uint8_t *write_data)

@@ -28,12 +28,14 @@
 // order of the same dependencies, so timing never depends on the mode.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
 #include "dma_engine.h"
 #include "matrix_unit.h"
+#include "memo_cache.h"
 #include "scratchpad.h"
 #include "vector_unit.h"
 
@@ -93,14 +95,8 @@ private:
     // The compute energy of a streamed tile: the op's format, its share of
     // the MACs and vector work and the tile size; tiles mostly repeat one of
     // two shares (the MACs split unevenly by one), so the last two are kept.
-    struct ComputeBatch {
-        int format = -1;
-        uint64_t macs = 0, vector_ops = 0, sram_bytes = 0;
-        htx_power_batch batch{};
-    };
     const htx_power_batch &compute_batch(int format, uint64_t macs, uint64_t vector_ops, uint64_t sram_bytes);
-    ComputeBatch compute_batches_[2];
-    int compute_batch_next_ = 0;
+    RecentCache<4, htx_power_batch> compute_batches_;  // key: format, macs, vector_ops, sram_bytes
     const htx_program *prog_ = nullptr;
     std::vector<uint64_t> done_;
     uint64_t start_ps_ = 0;

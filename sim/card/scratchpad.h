@@ -4,10 +4,10 @@
 // writes (htx_sram_timing.h), memoised per access pattern.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
+
+#include "memo_cache.h"
 
 extern "C" {
 #include "htx_config.h"
@@ -58,42 +58,11 @@ private:
     uint64_t stripe_ = 1;  // banks × port_bytes: addresses equal modulo it share banks
     uint64_t stripe_mask_ = 0;  // stripe_ - 1 when stripe_ is a power of two (a mask, not a division, per tile)
     uint64_t in_stripe(uint64_t addr) const { return stripe_mask_ ? addr & stripe_mask_ : addr % stripe_; }
-    // looked up once per streamed tile: hashed, not ordered
-    struct KeyHash {
-        template <size_t N>
-        size_t operator()(const std::array<uint64_t, N> &k) const
-        {
-            uint64_t h = 0x9e3779b97f4a7c15ull;
-            for (uint64_t v : k) h = (h ^ v) * 0xff51afd7ed558ccdull;  // multiply-xor mix; any hash is exact
-            return static_cast<size_t>(h ^ (h >> 32));
-        }
-    };
-    std::unordered_map<std::array<uint64_t, 8>, FetchCost, KeyHash> memo_;
-    std::unordered_map<std::array<uint64_t, 4>, uint64_t, KeyHash> alone_memo_;
-    // Streamed tiles alternate between the two tile buffers and repeat their
-    // patterns: the last two answers of each memo are checked before hashing.
-    template <size_t N, typename V>
-    struct Recent {
-        std::array<uint64_t, N> key[2]{};
-        V value[2]{};
-        bool valid[2] = {false, false};
-        int next = 0;
-        const V *find(const std::array<uint64_t, N> &k) const
-        {
-            for (int i = 0; i < 2; i++)
-                if (valid[i] && key[i] == k) return &value[i];
-            return nullptr;
-        }
-        void put(const std::array<uint64_t, N> &k, const V &v)
-        {
-            key[next] = k;
-            value[next] = v;
-            valid[next] = true;
-            next ^= 1;
-        }
-    };
-    Recent<8, FetchCost> recent_;
-    Recent<4, uint64_t> recent_alone_;
+    // The fetch's cycles with no writer (memoised per pattern).
+    uint64_t alone_cycles(const FetchPattern &f);
+    // looked up once per streamed tile
+    MemoCache<8, FetchCost> memo_;
+    MemoCache<4, uint64_t> alone_memo_;
 };
 
 }  // namespace htx
