@@ -170,7 +170,7 @@ void Interconnect::note_notify(uint64_t at_ps, uint64_t now_ps)
     if (notified_ == Notified::kDelta) return;  // a pending delta notification ignores every later notify
     if (notified_ == Notified::kTimed) {
         if (at_ps > now_ps && notified_ps_ <= at_ps) return;  // the pending one is not later: kept
-        replaced_ps_.insert(notified_ps_);
+        replaced_max_ps_ = std::max(replaced_max_ps_, notified_ps_);
     }
     notified_ = at_ps > now_ps ? Notified::kTimed : Notified::kDelta;
     notified_ps_ = at_ps;
@@ -180,11 +180,10 @@ void Interconnect::wake()
 {
     const uint64_t now = to_ps(sc_core::sc_time_stamp());
     notified_ = Notified::kNone;  // the notification fired
-    // the kernel has dropped queue entries up to now
-    replaced_ps_.erase(replaced_ps_.begin(), replaced_ps_.upper_bound(now));
     htx_icn2_advance(net_, now);
     hand_over(now);
-    if (arrived_.empty() && replaced_ps_.empty() && waiters_.all()) run_ahead();
+    // run ahead only once the kernel's queue holds no replaced entry still to come
+    if (arrived_.empty() && replaced_max_ps_ <= now && waiters_.all()) run_ahead();
     schedule_wake();
 }
 

@@ -10,9 +10,9 @@
 // A message is injected at its send time (SystemC time + the b_transport
 // delay, which may lie in the future of SystemC time: temporal decoupling)
 // and delivered when its last packet arrives.  An SC_METHOD wakes at the
-// model's next event time (no per-cycle process) and advances it; the model
-// is not advanced past SystemC time, so every later send (>= SystemC time)
-// is still in its future.  Events at equal times run in insertion order, and
+// model's next event time (no per-cycle process) and advances it; while any
+// chip could send the model is not advanced past SystemC time, so every later
+// send (>= SystemC time) is still in its future.  Events at equal times run in insertion order, and
 // SystemC runs processes in a deterministic order: runs are reproducible.
 //
 // Running ahead: while every chip waits for a message (LinkWaiters) no chip
@@ -42,7 +42,6 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -146,9 +145,11 @@ private:
     void b_transport(int src, tlm::tlm_generic_payload &trans, sc_core::sc_time &delay);
     void wake();
     void run_ahead();
-    // Mirrors what wake_ev_.notify() leaves in SystemC's timed queue
-    // (IEEE 1666 sec. 5.10.8: an earlier notification replaces a pending
-    // later one, whose queue entry stays until simulated time passes it).
+    // Mirrors what wake_ev_.notify() leaves in SystemC's timed queue: an
+    // earlier notification replaces a pending later one (IEEE 1666 sec.
+    // 5.10.8), and in the Accellera kernel the replaced one's queue entry
+    // stays until simulated time passes it (an implementation detail, not the
+    // standard's).
     void note_notify(uint64_t at_ps, uint64_t now_ps);
     static void on_deliver(void *ctx, uint64_t tag, uint64_t arrival_ps);
     void hand_over(uint64_t now_ps);  // the arrived messages due by now_ps, in delivery order
@@ -168,7 +169,7 @@ private:
     uint64_t run_ahead_limit_ps_ = UINT64_MAX;
     enum class Notified { kNone, kDelta, kTimed } notified_ = Notified::kNone;  // wake_ev_'s pending notification
     uint64_t notified_ps_ = 0;                // its time (kTimed)
-    std::multiset<uint64_t> replaced_ps_;     // replaced notifications still in the timed queue
+    uint64_t replaced_max_ps_ = 0;            // latest replaced notification (in the timed queue until then)
     sc_core::sc_event wake_ev_;
     tlm::tlm_generic_payload out_trans_;
     htx_power_card *power_ = nullptr;
