@@ -261,7 +261,7 @@ int cmd_run(int argc, char **argv)
                 if (!sc_core::sc_pending_activity()) break;
                 int finished = cfg.workload.steps;
                 for (const auto &chip : card.chips()) finished = std::min(finished, chip->completed_steps());
-                const uint64_t now = static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12);
+                const uint64_t now = to_ps(sc_core::sc_time_stamp());
                 if (check_limits_during(cfg.sim, now, finished, cfg.workload.steps, &limit_err) != HTX_OK) {
                     limit_hit = true;
                     break;
@@ -270,8 +270,7 @@ int cmd_run(int argc, char **argv)
         }
 
         // exact memory: requests still queued (writes nobody waited for) finish, statistics are written
-        if (card.finish_memory(static_cast<uint64_t>(sc_core::sc_time_stamp().to_seconds() * 1e12 + 0.5), &err) !=
-            HTX_OK) {
+        if (card.finish_memory(to_ps(sc_core::sc_time_stamp()), &err) != HTX_OK) {
             rc = report(err);
             throw 0;
         }

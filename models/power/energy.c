@@ -31,8 +31,9 @@ const char *htx_power_component_name(htx_power_component c)
     return (unsigned)c < HTX_PWR_COMPONENT_COUNT ? component_names[c] : "unknown";
 }
 
-/* Runs twice per streamed tile, and most counts of an event are zero: a term
- * whose counts are all zero is skipped.  With finite coefficients (a spec
+/* Runs per interconnect message and host transfer (and when a chip prepares
+ * an energy batch), and most counts of an event are zero: a term whose counts
+ * are all zero is skipped.  With finite coefficients (a spec
  * that passes htx_power_spec_validate) such a term is +-0, and adding or
  * leaving out a zero gives the same bits, so the energies are unchanged. */
 void htx_energy_from_counts(const htx_power_spec *s, const htx_event_counts *c, htx_energy *out)

@@ -1,7 +1,6 @@
 /* power_trace.c — per-bin energy accumulation, conversion to watts, readers. */
 #include "htx_power_trace.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,17 +246,11 @@ static uint64_t bin_of(htx_power_trace *t, uint64_t ps)
 htx_status htx_power_trace_add_list(htx_power_trace *t, int base, int n, const int *offsets, const double *joules,
                                     uint64_t t_start_ps, uint64_t t_end_ps, htx_err *err)
 {
-    /* add_energy's checks (check_add, which also words the error), inline */
-    int ok = n >= 0 && !t->finalized && t_end_ps >= t_start_ps;
-    for (int k = 0; ok && k < n; k++)
-        ok = (unsigned)(base + offsets[k]) < (unsigned)t->n_user && joules[k] >= 0.0 && joules[k] <= DBL_MAX;
-    if (!ok) {
-        if (n < 0) return htx_err_set(err, HTX_E_INVAL, NULL, 0, "n", "expected a component count >= 0, got %d", n);
-        for (int k = 0; k < (n ? n : 1); k++) {
-            htx_status st =
-                check_add(t, base + (n ? offsets[k] : 0), t_start_ps, t_end_ps, n ? joules[k] : 0.0, "joules", err);
-            if (st != HTX_OK) return st;
-        }
+    if (n < 0) return htx_err_set(err, HTX_E_INVAL, NULL, 0, "n", "expected a component count >= 0, got %d", n);
+    for (int k = 0; k < (n ? n : 1); k++) { /* n = 0: the interval is still checked */
+        const htx_status bad =
+            check_add(t, base + (n ? offsets[k] : 0), t_start_ps, t_end_ps, n ? joules[k] : 0.0, "joules", err);
+        if (bad != HTX_OK) return bad;
     }
     htx_status st = HTX_OK;
     const uint64_t last_ps = t_end_ps > t_start_ps ? t_end_ps - 1 : t_start_ps;

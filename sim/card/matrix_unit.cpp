@@ -71,8 +71,7 @@ WritePattern MatrixUnit::write_pattern(const Tile *next, uint64_t start_ps, doub
     w.count = ceil_div(next->bytes - written, port);
     w.start = next->issue_ps > start_ps ? ceil_div(next->issue_ps - start_ps, cycle_ps_) : 0;
     const double per_write = static_cast<double>(port) / (rate * static_cast<double>(cycle_ps_));
-    // below 1.5 the clamped rounding is 1 (the common case: a write every cycle)
-    w.interval = per_write < 1.5 ? 1u : static_cast<uint32_t>(std::max(1.0, std::min(1e6, std::round(per_write))));
+    w.interval = static_cast<uint32_t>(std::max(1.0, std::min(1e6, std::round(per_write))));
     return w;
 }
 

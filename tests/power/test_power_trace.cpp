@@ -204,6 +204,46 @@ TEST(PowerTrace, SameCallsGiveIdenticalBytes)
     EXPECT_EQ(0, std::memcmp(htx_power_trace_watts(a.t), htx_power_trace_watts(b.t), n * 4 * sizeof(double)));
 }
 
+// One interval for a list of components (the card's event batches) gives
+// bit for bit the bins of one add_energy call per component, across bin
+// boundaries and bin merges; a list with a bad entry adds nothing.
+TEST(PowerTrace, ListOfComponentsIsTheSameAsOneCallEach)
+{
+    Trace a, b;
+    make(a, 1000, {"c0", "c1", "c2", "c3", "c4"});
+    make(b, 1000, {"c0", "c1", "c2", "c3", "c4"});
+    htx_err err;
+    ASSERT_EQ(htx_power_trace_limit_bins(a.t, 16, &err), HTX_OK);
+    ASSERT_EQ(htx_power_trace_limit_bins(b.t, 16, &err), HTX_OK);
+    std::mt19937_64 rng(17);
+    uint64_t t = 0;
+    for (int i = 0; i < 400; i++) {
+        const uint64_t t0 = t + rng() % 3000, t1 = t0 + rng() % 5000;  // 0 to 5 bins, instants included
+        t = t0;
+        const int base = (int)(rng() % 2);
+        const int offsets[3] = {0, 1 + (int)(rng() % 2), 3};  // distinct: base + {0, 1 or 2, 3}
+        const double joules[3] = {1e-6 * (double)(rng() % 1000), 0.0, 1e-9 * (double)(rng() % 7)};
+        ASSERT_EQ(htx_power_trace_add_list(a.t, base, 3, offsets, joules, t0, t1, &err), HTX_OK) << err.msg;
+        for (int k = 0; k < 3; k++)
+            ASSERT_EQ(htx_power_trace_add_energy(b.t, base + offsets[k], t0, t1, joules[k], &err), HTX_OK);
+        if (i == 200) {  // a bad entry after good ones: rejected, nothing added
+            const int bad_offsets[2] = {0, 9};
+            EXPECT_EQ(htx_power_trace_add_list(a.t, 0, 2, bad_offsets, joules, t0, t1, &err), HTX_E_INVAL);
+            EXPECT_STREQ(err.key, "component");
+            const double bad_joules[2] = {1.0, NAN};
+            EXPECT_EQ(htx_power_trace_add_list(a.t, 0, 2, offsets, bad_joules, t0, t1, &err), HTX_E_INVAL);
+        }
+    }
+    EXPECT_GT(htx_power_trace_merges(a.t), 0) << "merges not exercised";
+    EXPECT_EQ(htx_power_trace_merges(a.t), htx_power_trace_merges(b.t));
+    const uint64_t end = t + 10000;
+    ASSERT_EQ(htx_power_trace_finalize(a.t, end, 0.9, 1.0, &err), HTX_OK) << err.msg;
+    ASSERT_EQ(htx_power_trace_finalize(b.t, end, 0.9, 1.0, &err), HTX_OK) << err.msg;
+    const size_t n = htx_power_trace_n_bins(a.t);
+    ASSERT_EQ(n, htx_power_trace_n_bins(b.t));
+    EXPECT_EQ(0, std::memcmp(htx_power_trace_watts(a.t), htx_power_trace_watts(b.t), n * 7 * sizeof(double)));
+}
+
 TEST(PowerTrace, RejectsBadArguments)
 {
     htx_power_trace *t = nullptr;
