@@ -11,10 +11,15 @@
 # usage: scripts/bench.sh [BUILD_DIR]   (default: build; htxsim is built there if missing)
 #   STEPS        decode steps per calibrated run (default 2; host s are per step)
 #   SKIP_MEM=1   leave out the memory-only table
-#   EXACT=subset exact memory on layer subsets only (host s per layer), not whole
-#                tokens (a whole exact token of a 70B-class model takes minutes)
+#   EXACT=subset exact memory on layer subsets only (host s per step of N
+#                layers), not whole tokens (EXACT=full, the default: a whole
+#                exact token of a 70B-class model takes minutes)
 #   SKIP_REUSE=1 leave out the reuse tables
 set -eu
+case "${EXACT:-full}" in
+full | subset) ;;
+*) echo "bench.sh: EXACT must be full or subset, got '$EXACT'" >&2; exit 2 ;;
+esac
 . "$(dirname "$0")/bench-common.sh"
 bench_setup "${1:-}" htxsim
 bin=$bench_bin

@@ -9,6 +9,7 @@
 #include "config_keys.h"
 #include "config_test_util.h"
 #include "htx_config.h"
+#include "mem_exact.h"
 
 using namespace htxtest;
 
@@ -259,6 +260,16 @@ TEST(ConfigShipped, PrintKeysListsEverySchemaKey)
     EXPECT_NE(text.find("one of \"ring\", \"full_mesh\", \"switch\", \"ring_uni\", \"mesh2d\" or \"torus2d\""),
               std::string::npos);
     EXPECT_NE(text.find("default 10"), std::string::npos);  // sim.power_bin_us
+}
+
+// The reuse period's help text names the growth limit the exact memory model
+// applies (the two live in different layers and drifted once).
+TEST(ConfigShipped, ReusePeriodHelpNamesTheModelsGrowthLimit)
+{
+    const htx_cfg_key *k = htx_cfg_schema_find(&htx_card_schema, "memory.reuse_period_tiles");
+    ASSERT_NE(k, nullptr);
+    const std::string want = "up to " + std::to_string(HTX_MEMX_REUSE_PERIOD_GROWTH) + "x";
+    EXPECT_NE(std::string(k->desc).find(want), std::string::npos) << k->desc;
 }
 
 }  // namespace
