@@ -63,6 +63,7 @@ Interconnect::Interconnect(sc_core::sc_module_name name, const htx_card_cfg &car
         if (htx_icn2_new(&cfg, stats, &net_, &err) != HTX_OK) fail(err);
         htx_icn2_set_deliver(net_, &Interconnect::on_deliver, this);
         packet_bytes_ = cfg.packet_bytes;
+        run_ahead_ = card.link.run_ahead;
         header_bytes_ = cfg.header_bytes;
     }
     for (int i = 0; i < card.chips; i++) from_chip[i].register_b_transport(this, &Interconnect::b_transport, i);
@@ -183,7 +184,7 @@ void Interconnect::wake()
     htx_icn2_advance(net_, now);
     hand_over(now);
     // run ahead only once the kernel's queue holds no replaced entry still to come
-    if (arrived_.empty() && replaced_max_ps_ <= now && waiters_.all()) run_ahead();
+    if (run_ahead_ && arrived_.empty() && replaced_max_ps_ <= now && waiters_.all()) run_ahead();
     schedule_wake();
 }
 

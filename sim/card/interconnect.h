@@ -166,6 +166,7 @@ private:
     std::deque<Arrived> arrived_;
     uint64_t in_flight_ = 0;
     LinkWaiters waiters_;
+    bool run_ahead_ = true;  // card.link.run_ahead
     uint64_t run_ahead_limit_ps_ = UINT64_MAX;
     enum class Notified { kNone, kDelta, kTimed } notified_ = Notified::kNone;  // wake_ev_'s pending notification
     uint64_t notified_ps_ = 0;                // its time (kTimed)

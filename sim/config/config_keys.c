@@ -141,6 +141,9 @@ static const htx_cfg_key card_keys[] = {
            "all-reduce algorithm: ring, rhd (recursive halving-doubling), direct (one-shot; full_mesh or "
            "switch), two_shot (full_mesh or switch); auto = ring on ring/ring_uni, two_shot on "
            "full_mesh/switch, rhd on mesh2d/torus2d.  All-gathers use ring (ring, rhd) or direct"),
+    BOOL_D(link.run_ahead, 1,
+           "packet model: while every chip waits for a message, advance the model to the next delivery in one "
+           "wake instead of one SystemC wake per event time (exact: identical results; off only to check that)"),
     INT_R(host.pcie_gen, 3, 6, "", "PCIe generation of the host link"),
     INT_R(host.lanes, 1, 16, "lanes", "PCIe lanes of the host link (1, 2, 4, 8 or 16)"),
     DBL_R(host.latency_ns, 0.0, 1e6, "ns", "one-way host link latency"),

@@ -114,6 +114,8 @@ typedef struct {
     uint32_t buffer_packets;     /* input buffer per link and virtual channel        */
     double credit_latency_ns;    /* credit return delay; < 0 = hop_latency_ns        */
     htx_collective_alg collective_algorithm;
+    bool run_ahead;              /* packet model: run the model ahead while every chip
+                                    waits for a message (exact; off only to check it)  */
 } htx_link_cfg;
 
 /* Host link (PCIe). */
