@@ -85,19 +85,29 @@ size_t expect_same_datasets(const std::string &a, const std::string &b, const st
     return n;
 }
 
+// Runs `base` twice, writing a and b, the second with the --set overrides
+// `b_sets`; both must succeed.
+void run_both(const std::vector<std::string> &base, const std::string &a, const std::string &b,
+              const std::vector<std::string> &b_sets)
+{
+    std::vector<std::string> ra = base, rb = base;
+    ra.insert(ra.end(), {"--quiet", "--out", a});
+    rb.insert(rb.end(), {"--quiet", "--out", b});
+    for (const auto &s : b_sets) rb.insert(rb.end(), {"--set", s});
+    const e2e::Result r1 = e2e::run(ra), r2 = e2e::run(rb);
+    ASSERT_EQ(r1.exit_code, 0) << r1.out;
+    ASSERT_EQ(r2.exit_code, 0) << r2.out;
+}
+
+const std::vector<std::string> kDefaultTwoSteps{"run", "configs/runs/default.cfg", "--set", "workload.steps=2"};
+
 // The limit checks run the simulation in 1 ms slices; the kernel's queues
 // persist across sc_start calls, so nothing may change.
 TEST(Determinism, SlicedSimulationIsBitIdentical)
 {
     e2e::TempDir tmp;
     const std::string a = tmp.file("whole.h5"), b = tmp.file("sliced.h5");
-    const std::vector<std::string> base{"run", "configs/runs/default.cfg", "--quiet", "--set", "workload.steps=2"};
-    std::vector<std::string> ra = base, rb = base;
-    ra.insert(ra.end(), {"--out", a});
-    rb.insert(rb.end(), {"--out", b, "--set", "sim.max_simulated_ms=1e6", "--set", "sim.max_host_mb=1000000"});
-    const e2e::Result r1 = e2e::run(ra), r2 = e2e::run(rb);
-    ASSERT_EQ(r1.exit_code, 0) << r1.out;
-    ASSERT_EQ(r2.exit_code, 0) << r2.out;
+    run_both(kDefaultTwoSteps, a, b, {"sim.max_simulated_ms=1e6", "sim.max_host_mb=1000000"});
     EXPECT_GT(expect_same_datasets(a, b, {"meta/"}), 20u);
 }
 
@@ -108,13 +118,7 @@ TEST(Determinism, InterconnectRunAheadChangesNothing)
 {
     e2e::TempDir tmp;
     const std::string a = tmp.file("ahead.h5"), b = tmp.file("step_by_step.h5");
-    const std::vector<std::string> base{"run", "configs/runs/default.cfg", "--quiet", "--set", "workload.steps=2"};
-    std::vector<std::string> ra = base, rb = base;
-    ra.insert(ra.end(), {"--out", a});
-    rb.insert(rb.end(), {"--out", b, "--set", "card.link.run_ahead=false"});
-    const e2e::Result r1 = e2e::run(ra), r2 = e2e::run(rb);
-    ASSERT_EQ(r1.exit_code, 0) << r1.out;
-    ASSERT_EQ(r2.exit_code, 0) << r2.out;
+    run_both(kDefaultTwoSteps, a, b, {"card.link.run_ahead=false"});
     EXPECT_GT(expect_same_datasets(a, b, {"meta/"}), 20u);
 }
 
@@ -124,13 +128,7 @@ TEST(Determinism, FunctionalAndTimingOnlyRunsGiveTheSameTimingData)
 {
     e2e::TempDir tmp;
     const std::string fn = tmp.file("functional.h5"), tm = tmp.file("timing.h5");
-    const std::vector<std::string> base{"run", "configs/runs/stories260k.cfg", "--quiet", "--set", "workload.steps=24"};
-    std::vector<std::string> ra = base, rb = base;
-    ra.insert(ra.end(), {"--out", fn});
-    rb.insert(rb.end(), {"--out", tm, "--set", "sim.mode=timing"});
-    const e2e::Result r1 = e2e::run(ra), r2 = e2e::run(rb);
-    ASSERT_EQ(r1.exit_code, 0) << r1.out;
-    ASSERT_EQ(r2.exit_code, 0) << r2.out;
+    run_both({"run", "configs/runs/stories260k.cfg", "--set", "workload.steps=24"}, fn, tm, {"sim.mode=timing"});
     h5test::File f(fn);
     ASSERT_TRUE(f.exists("/functional")) << "the functional run wrote no /functional group";
     // /functional exists only in functional mode, /tokens/token_id holds the
